@@ -1,0 +1,85 @@
+import path from 'node:path';
+import express from 'express';
+import session from 'express-session';
+import cookieParser from 'cookie-parser';
+import type { Eta } from 'eta';
+import type { Config } from './config/schema.js';
+import type { AdminService } from './services/admin.js';
+import type { ResetService } from './services/reset.js';
+import type { SignInService } from './services/signin.js';
+import type { Logger } from './sync/contract.js';
+import { adminRoutes } from './http/admin/routes.js';
+import { authRoutes, type SsoConnection } from './http/auth/routes.js';
+import { resetRoutes } from './http/reset/routes.js';
+import { csrf } from './http/middleware/csrf.js';
+import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
+import { securityHeaders } from './http/middleware/security.js';
+import { absoluteTimeout } from './http/session.js';
+import { viewsDir } from './views.js';
+
+export interface AppDeps {
+  config: Config;
+  services: { admin: AdminService; reset: ResetService; signIn: SignInService };
+  connections: SsoConnection[];
+  sessionStore: session.Store;
+  sessionSecret: string;
+  views: Eta;
+  logger: Logger;
+}
+
+/** The Express app without `listen()`, so tests can drive it with supertest or a real port. */
+export function createApp(deps: AppDeps): express.Express {
+  const { config } = deps;
+  const https = config.server.publicUrl.startsWith('https://');
+  const app = express();
+  app.set('trust proxy', config.server.trustProxy);
+  app.disable('x-powered-by');
+  app.engine('eta', (file, data, done) => {
+    try {
+      done(null, deps.views.render(path.relative(viewsDir, file).replace(/\.eta$/, ''), data as object));
+    } catch (e) {
+      done(e as Error);
+    }
+  });
+  app.set('view engine', 'eta');
+  app.set('views', viewsDir);
+
+  app.use(securityHeaders({ https, formTargets: deps.connections.map((c) => issuerOrigin(c)).filter((o): o is string => !!o) }));
+  app.use('/assets', express.static(path.join(viewsDir, 'static'), { maxAge: '1h', index: false }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  app.use(cookieParser());
+
+  const protection = csrf({ secret: deps.sessionSecret, secure: https });
+  const sessions = session({
+    name: https ? '__Host-rb.sid' : 'rb.sid',
+    secret: deps.sessionSecret,
+    store: deps.sessionStore,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: https, path: '/', maxAge: config.session.idleMinutes * 60_000 },
+  });
+  app.use(protection.browserId, protection.tokens);
+
+  app.use('/reset', protection.protect, resetRoutes({ reset: deps.services.reset }));
+  const signedIn = [sessions, absoluteTimeout(config.session.absoluteHours), protection.protect];
+  app.get('/', (_req, res) => res.redirect('/admin'));
+  app.use(signedIn, authRoutes({ connections: deps.connections, signIn: deps.services.signIn }));
+  app.use('/admin', signedIn, adminRoutes({ admin: deps.services.admin, reset: deps.services.reset }));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function issuerOrigin(c: SsoConnection): string | undefined {
+  const issuer = (c.config as { issuer?: string }).issuer;
+  try {
+    return issuer ? new URL(issuer).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}

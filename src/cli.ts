@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from './config/load.js';
+import { demoDirectoryInstance } from './demo/index.js';
+import { pluginsDir } from './server.js';
+import { loadDirectories } from './sync/registry.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // One trailing newline is what `echo` adds; anything else belongs to the password.
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const program = new Command('resetbridge').description('resetbridge operator commands');
+
+program
+  .command('directory')
+  .description('work with configured directories')
+  .command('verify <login>')
+  .description('read a password from stdin; exit 0 if the directory accepts it for <login>, 1 if not')
+  .option('-i, --instance <id>', 'directory instance id (default: the demo directory, or the only one configured)')
+  .option('-c, --config <file>', 'config file (default: RESETBRIDGE_CONFIG or config/default.yaml)')
+  .addHelpText('after', '\nExample:\n  echo "my new passphrase" | npx resetbridge directory verify joany.hilll')
+  .action(async (login: string, opts: { instance?: string; config?: string }) => {
+    const config = loadConfig(opts.config ? { file: opts.config } : {});
+    const instances = [...config.directories];
+    if (config.demo.seed && !instances.some((i) => i.id === demoDirectoryInstance.id)) instances.push(demoDirectoryInstance);
+    const id = opts.instance ?? (instances.length === 1 ? instances[0]!.id : demoDirectoryInstance.id);
+    const registry = await loadDirectories(instances.filter((i) => i.id === id), {
+      pluginDirs: [pluginsDir], dataDir: path.resolve(config.dataDir), logger: pino({ level: 'silent' }),
+    });
+    try {
+      const entry = registry.get(id);
+      if (!entry) throw new Error(`no directory instance "${id}" in the configuration`);
+      if (!entry.adapter.verifyPassword) throw new Error(`the ${entry.plugin} adapter cannot verify passwords`);
+      const password = await readStdin();
+      const account = await entry.adapter.resolveAccount({ by: 'login', value: login });
+      const ok = account ? await entry.adapter.verifyPassword(account, password) : false;
+      process.stdout.write(ok ? `accepted: ${login}\n` : `rejected: ${login}${account ? '' : ' (no such login)'}\n`);
+      process.exitCode = ok ? 0 : 1;
+    } finally {
+      await registry.close();
+    }
+  });
+
+try {
+  await program.parseAsync();
+} catch (e) {
+  process.stderr.write(`${e instanceof ConfigError ? e.message : `error: ${(e as Error).message}`}\n`);
+  process.exitCode = 2;
+}

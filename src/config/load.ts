@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[], source: string) {
+    super(`Configuration in ${source} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Environment variables that override single settings, for containers and quick tries. */
+const envOverrides: Array<[string, string[], (v: string) => unknown]> = [
+  ['PORT', ['server', 'port'], Number],
+  ['HOST', ['server', 'host'], String],
+  ['PUBLIC_URL', ['server', 'publicUrl'], String],
+  ['RESETBRIDGE_DATA_DIR', ['dataDir'], String],
+  ['RESETBRIDGE_SESSION_SECRET', ['secrets', 'sessionSecret'], String],
+  ['RESETBRIDGE_DATA_KEY', ['secrets', 'dataKey'], String],
+  ['RESETBRIDGE_LOG_LEVEL', ['log', 'level'], String],
+];
+
+function setPath(obj: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = obj;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+/** Resolves `env:NAME` and `file:PATH` references; literals pass through. */
+export function resolveSecretRef(value: string, where: string, env: NodeJS.ProcessEnv, problems: string[]): string {
+  if (value.startsWith('env:')) {
+    const name = value.slice(4);
+    const v = env[name];
+    if (v === undefined || v === '') problems.push(`${where}: environment variable ${name} is not set (set it, or change the reference)`);
+    return v ?? '';
+  }
+  if (value.startsWith('file:')) {
+    const file = value.slice(5);
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      problems.push(`${where}: cannot read file ${file} (check the path and its permissions)`);
+      return '';
+    }
+  }
+  return value;
+}
+
+export function readConfigFile(file: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+}
+
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): Config {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.RESETBRIDGE_CONFIG ?? path.join('config', 'default.yaml');
+  let raw: Record<string, unknown>;
+  try {
+    raw = (readConfigFile(file) ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError([`${file}: ${(e as Error).message} (fix the file or point RESETBRIDGE_CONFIG at another)`], file);
+  }
+  for (const [name, keys, convert] of envOverrides) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(raw, keys, convert(v));
+  }
+  if (env.NODE_ENV === 'production' || env.NODE_ENV === 'development' || env.NODE_ENV === 'test') raw.env = env.NODE_ENV;
+  Object.assign(raw, opts.overrides ?? {});
+  return validateConfig(raw, file, env);
+}
+
+export function validateConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`), source);
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+  config.sso.connections.forEach((c, i) => {
+    c.clientSecret = resolveSecretRef(c.clientSecret, `sso.connections[${i}].clientSecret`, env, problems);
+  });
+  if (config.mail.transport.type === 'smtp' && config.mail.transport.password) {
+    config.mail.transport.password = resolveSecretRef(config.mail.transport.password, 'mail.transport.password', env, problems);
+  }
+  for (const key of ['sessionSecret', 'dataKey'] as const) {
+    const v = config.secrets[key];
+    if (v) config.secrets[key] = resolveSecretRef(v, `secrets.${key}`, env, problems);
+  }
+  if (config.secrets.dataKey && Buffer.from(config.secrets.dataKey, 'base64').length !== 32) {
+    problems.push('secrets.dataKey: must be 32 bytes in base64 (make one with `openssl rand -base64 32`)');
+  }
+  if (config.env === 'production') problems.push(...productionProblems(config));
+  if (problems.length) throw new ConfigError(problems, source);
+  return config;
+}
+
+function productionProblems(config: Config): string[] {
+  const p: string[] = [];
+  if (config.demo.idp) p.push('demo.idp: the demo identity provider is refused in production (set demo.idp: false and configure sso.connections)');
+  if (config.demo.seed) p.push('demo.seed: demo data is refused in production (set demo.seed: false)');
+  if (config.mail.transport.type === 'file') p.push('mail.transport: the file transport is for development (configure type: smtp)');
+  if (!config.server.publicUrl.startsWith('https://')) p.push('server.publicUrl: must be https:// in production (reset links travel by email)');
+  if (!config.secrets.sessionSecret) p.push('secrets.sessionSecret: required in production (e.g. env:RESETBRIDGE_SESSION_SECRET, 32+ random characters)');
+  if (!config.secrets.dataKey) p.push('secrets.dataKey: required in production (e.g. env:RESETBRIDGE_DATA_KEY, `openssl rand -base64 32`)');
+  config.sso.connections.forEach((c, i) => {
+    if (c.allowInsecureIssuer) p.push(`sso.connections[${i}].allowInsecureIssuer: refused in production (use the IdP's https issuer)`);
+  });
+  return p;
+}
+
+function formatPath(p: ReadonlyArray<PropertyKey>): string {
+  return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(root)';
+}

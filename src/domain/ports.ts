@@ -1,0 +1,112 @@
+import type {
+  Account, AuditEvent, AuditInput, Customer, OutboxMail, Page, Partner, ResetRecord,
+} from './types.js';
+
+export interface CustomerQuery {
+  q?: string;
+  page: number;
+  pageSize: number;
+}
+
+/**
+ * Persistence port. Every method on partner data takes the partner id and never returns
+ * another partner's rows: the scope is enforced here as well as in the services.
+ */
+export interface Store {
+  listPartners(): Promise<Partner[]>;
+  getPartner(partnerId: string): Promise<Partner | undefined>;
+
+  listCustomers(partnerId: string, query: CustomerQuery): Promise<Page<Customer>>;
+  getCustomer(partnerId: string, customerId: string): Promise<Customer | undefined>;
+  listAccounts(partnerId: string, customerId: string): Promise<Account[]>;
+  getAccount(partnerId: string, accountId: string): Promise<Account | undefined>;
+  setAccountLastReset(partnerId: string, accountId: string, at: string): Promise<void>;
+
+  /** Saves a new reset and revokes every other open reset of the same account. */
+  createReset(reset: ResetRecord): Promise<void>;
+  findResetByHash(tokenHash: string): Promise<ResetRecord | undefined>;
+  /** Atomically marks an open, unclaimed (or lease-expired) reset as claimed until `until`. */
+  claimReset(tokenHash: string, now: string, until: string): Promise<ResetRecord | undefined>;
+  releaseReset(resetId: string): Promise<void>;
+  /** Consumes a claimed reset and revokes every other open reset of the account. False if it was not open. */
+  consumeReset(resetId: string, now: string): Promise<boolean>;
+
+  appendAudit(event: AuditInput, at: string): Promise<AuditEvent>;
+  listAudit(partnerId?: string): Promise<AuditEvent[]>;
+
+  enqueueMail(mail: OutboxMail): Promise<void>;
+  /** Takes up to `limit` due mails and marks them `sending`, so no other worker takes them. */
+  claimMail(now: string, limit: number): Promise<OutboxMail[]>;
+  finishMail(id: string, result: { ok: true; at: string } | { ok: false; error: string; retryAt?: string }): Promise<void>;
+
+  getSession(sid: string): Promise<SessionRecord | undefined>;
+  setSession(sid: string, record: SessionRecord): Promise<void>;
+  destroySession(sid: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export interface SessionRecord {
+  data: string;
+  expiresAt: string;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Delivers one rendered message; throws on failure. */
+export interface MailTransport {
+  send(message: MailMessage): Promise<{ ref: string }>;
+  verify(): Promise<void>;
+  close(): void;
+}
+
+export type SyncOutcome =
+  | { kind: 'applied' }
+  | { kind: 'policy'; message: string }
+  | { kind: 'transient' }
+  | { kind: 'config' };
+
+/** Writes a new password to the customer's directory (the primary target for now). */
+export interface DirectorySync {
+  apply(customer: Customer, account: Account, password: string): Promise<SyncOutcome>;
+}
+
+export interface ResetLinkMail {
+  to: string;
+  accountName: string;
+  login: string;
+  partnerName: string;
+  companyName: string;
+  url: string;
+  expiresAt: Date;
+}
+
+export interface PasswordChangedMail {
+  to: string;
+  accountName: string;
+  login: string;
+  partnerName: string;
+  companyName: string;
+  at: Date;
+  ip: string;
+}
+
+/** Queues the product's mails. Implementations render and deliver them off the request path. */
+export interface Notifier {
+  resetLink(mail: ResetLinkMail, partnerId: string): Promise<void>;
+  passwordChanged(mail: PasswordChangedMail, partnerId: string): Promise<void>;
+}
+
+export interface RequestContext {
+  ip: string;
+  userAgent: string;
+}

@@ -1,0 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError } from '../../domain/errors.js';
+import type { Logger } from '../../sync/contract.js';
+
+export const notFoundHandler: RequestHandler = (_req, _res, next) => {
+  next(new AppError('NOT_FOUND', 404, 'Page not found.'));
+};
+
+/** Exposed errors show their message; anything else becomes a generic page with a correlation id. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const status = typeof err?.status === 'number' ? err.status : typeof err?.statusCode === 'number' ? err.statusCode : 500;
+    const exposed = err instanceof AppError ? err.expose : status < 500 && typeof err?.message === 'string';
+    const correlationId = randomUUID();
+    if (status >= 500) logger.error({ correlationId, code: err?.code, err: String(err?.stack ?? err).slice(0, 2000), path: req.path }, 'request failed');
+    const message = exposed ? String(err.message) : 'Something went wrong on our side. Please try again in a few minutes.';
+    const code = (err instanceof AppError ? err.code : err?.code) ?? (status === 404 ? 'NOT_FOUND' : 'INTERNAL');
+    res.status(status);
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.json({ error: code, message, ...(exposed ? {} : { correlationId }) });
+      return;
+    }
+    res.render('errors/error', { status, message, correlationId: exposed ? undefined : correlationId, title: status === 404 ? 'Not found' : 'Error' });
+  };
+}

@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import type { ResetService } from '../../services/reset.js';
+import { requestContext } from '../middleware/context.js';
+import { noStore } from '../middleware/security.js';
+
+/** The public hosted pages a user reaches from the reset mail. No sign-in: the link is the key. */
+export function resetRoutes(deps: { reset: ResetService }): Router {
+  const router = Router();
+  router.use(noStore);
+
+  const invalid = (res: import('express').Response) =>
+    res.status(410).render('reset/invalid', { title: 'This link no longer works' });
+
+  router.get('/:token', async (req, res) => {
+    const page = await deps.reset.open(req.params.token);
+    if (!page) return invalid(res);
+    res.render('reset/form', { title: 'Set a new password', ...page, problems: [], action: req.originalUrl });
+  });
+
+  router.post('/:token', async (req, res) => {
+    const password = String(req.body?.password ?? '');
+    const confirm = String(req.body?.confirm ?? '');
+    const result = await deps.reset.redeem(req.params.token, password, confirm, requestContext(req));
+    const form = (status: number, problems: string[], page: object) =>
+      res.status(status).render('reset/form', { title: 'Set a new password', ...page, problems, action: req.originalUrl });
+    switch (result.status) {
+      case 'changed':
+        return res.render('reset/done', { title: 'Password changed' });
+      case 'invalid':
+        return invalid(res);
+      case 'busy':
+        return res.status(409).render('reset/busy', { title: 'Please wait' });
+      case 'rejected':
+        return form(422, result.problems, result.page);
+      case 'unreachable':
+        return form(503, ['We could not reach your organisation\'s directory. Your password has not been changed. Please try again in a few minutes.'], result.page);
+      case 'failed':
+        return form(502, ['Your password has not been changed: the directory refused the request. Your administrator has been alerted. Please try again later.'], result.page);
+    }
+  });
+
+  return router;
+}

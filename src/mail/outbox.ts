@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { SecretBox } from '../domain/secretbox.js';
+import type {
+  Clock, MailMessage, MailTransport, Notifier, PasswordChangedMail, ResetLinkMail, Store,
+} from '../domain/ports.js';
+import type { Logger } from '../sync/contract.js';
+import type { MailMessages } from './messages.js';
+
+const MAX_ATTEMPTS = 6;
+
+/**
+ * Mails wait in the store's outbox, sealed (a reset mail carries a live link), and a worker
+ * delivers them off the request path, retrying with backoff.
+ */
+export class MailOutbox implements Notifier {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      box: SecretBox;
+      messages: MailMessages;
+      transport: MailTransport;
+      logger: Logger;
+      pollMs: number;
+    },
+  ) {}
+
+  resetLink(mail: ResetLinkMail, partnerId: string): Promise<void> {
+    return this.enqueue('reset-link', partnerId, this.deps.messages.resetLink(mail));
+  }
+
+  passwordChanged(mail: PasswordChangedMail, partnerId: string): Promise<void> {
+    return this.enqueue('password-changed', partnerId, this.deps.messages.passwordChanged(mail));
+  }
+
+  private async enqueue(kind: string, partnerId: string, message: MailMessage): Promise<void> {
+    const now = this.deps.clock.now().toISOString();
+    await this.deps.store.enqueueMail({
+      id: randomUUID(), partnerId, kind, sealed: this.deps.box.seal(JSON.stringify(message)),
+      status: 'queued', attempts: 0, nextAttemptAt: now, createdAt: now,
+    });
+    this.kick();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** Runs a delivery pass now, or right after the one in progress. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      void this.running.then(() => this.kick());
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (!this.stopped) this.timer = setTimeout(() => this.kick(), this.deps.pollMs);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    const { store, clock, box, transport, logger } = this.deps;
+    for (;;) {
+      const batch = await store.claimMail(clock.now().toISOString(), 10);
+      if (!batch.length) return;
+      await Promise.all(batch.map(async (mail) => {
+        try {
+          await transport.send(JSON.parse(box.open(mail.sealed)) as MailMessage);
+          await store.finishMail(mail.id, { ok: true, at: clock.now().toISOString() });
+        } catch (e) {
+          const error = (e as Error).message.slice(0, 200);
+          const retry = mail.attempts < MAX_ATTEMPTS;
+          logger.warn({ mailId: mail.id, kind: mail.kind, attempt: mail.attempts, error }, retry ? 'mail delivery failed; will retry' : 'mail delivery failed; giving up');
+          await store.finishMail(mail.id, retry
+            ? { ok: false, error, retryAt: new Date(clock.now().getTime() + 2 ** mail.attempts * 5000).toISOString() }
+            : { ok: false, error });
+        }
+      }));
+    }
+  }
+}

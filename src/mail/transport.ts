@@ -1,0 +1,54 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { MailTransportConfig } from '../config/schema.js';
+import type { MailMessage, MailTransport } from '../domain/ports.js';
+import type { Logger } from '../sync/contract.js';
+
+export function createMailTransport(config: MailTransportConfig, opts: { from: string; dataDir: string; logger: Logger }): MailTransport {
+  return config.type === 'file' ? fileTransport(path.resolve(opts.dataDir, config.dir), opts) : smtpTransport(config, opts.from);
+}
+
+/** Development: each message becomes an .eml file; the console names the file, never its content. */
+function fileTransport(dir: string, opts: { from: string; logger: Logger }): MailTransport {
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let n = 0;
+  return {
+    async send(message) {
+      mkdirSync(dir, { recursive: true });
+      const info = await transporter.sendMail({ from: opts.from, ...message });
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${++n}.eml`;
+      const file = path.join(dir, name);
+      writeFileSync(file, info.message as Buffer);
+      opts.logger.info({ file: path.relative(process.cwd(), file) }, `mail written to ${path.relative(process.cwd(), file)}`);
+      return { ref: name };
+    },
+    async verify() {
+      mkdirSync(dir, { recursive: true });
+    },
+    close() {},
+  };
+}
+
+function smtpTransport(config: Extract<MailTransportConfig, { type: 'smtp' }>, from: string): MailTransport {
+  const transporter = nodemailer.createTransport({
+    host: config.host,
+    port: config.port,
+    secure: config.secure,
+    requireTLS: config.requireTls,
+    pool: config.pool,
+    ...(config.user ? { auth: { user: config.user, pass: config.password ?? '' } } : {}),
+  });
+  return {
+    async send(message: MailMessage) {
+      const info = await transporter.sendMail({ from, ...message });
+      return { ref: String(info.messageId) };
+    },
+    async verify() {
+      await transporter.verify();
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}

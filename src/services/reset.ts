@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { maskEmail } from '../domain/mask.js';
+import { checkPassword, requirements, type Blocklist, type PolicySettings } from '../domain/policy.js';
+import type { Clock, DirectorySync, Notifier, RequestContext, Store } from '../domain/ports.js';
+import { hashToken, looksLikeToken, newToken } from '../domain/tokens.js';
+import type { Account, AdminUser, Customer, Partner, ResetRecord } from '../domain/types.js';
+import type { AdminService } from './admin.js';
+import type { AuditLog } from './audit.js';
+
+export interface ResetSettings {
+  publicUrl: string;
+  adminTtlSeconds: number;
+  claimSeconds: number;
+  policy: PolicySettings;
+}
+
+export interface ResetPageData {
+  login: string;
+  accountName: string;
+  companyName: string;
+  partnerName: string;
+  requirements: string[];
+  minLength: number;
+  maxLength: number;
+}
+
+export type RedeemResult =
+  | { status: 'invalid' }
+  | { status: 'rejected'; problems: string[]; page: ResetPageData }
+  | { status: 'busy' }
+  | { status: 'unreachable'; page: ResetPageData }
+  | { status: 'failed'; page: ResetPageData }
+  | { status: 'changed' };
+
+interface Loaded { reset: ResetRecord; account: Account; customer: Customer; partner: Partner }
+
+export class ResetService {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      audit: AuditLog;
+      admin: AdminService;
+      notifier: Notifier;
+      directory: DirectorySync;
+      blocklist: Blocklist;
+      settings: ResetSettings;
+    },
+  ) {}
+
+  /** Notice shown before an admin confirms a reset. */
+  async notice(admin: AdminUser, customerId: string, accountId: string) {
+    const { customer, account } = await this.deps.admin.getAccount(admin, customerId, accountId);
+    return { customer, account, maskedEmail: maskEmail(account.email), ttlHours: Math.round(this.deps.settings.adminTtlSeconds / 3600) };
+  }
+
+  async issue(admin: AdminUser, customerId: string, accountId: string, ctx: RequestContext): Promise<{ maskedEmail: string }> {
+    const { store, clock, settings } = this.deps;
+    const { customer, account } = await this.deps.admin.getAccount(admin, customerId, accountId);
+    const partner = await store.getPartner(admin.partnerId);
+    const token = newToken();
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + settings.adminTtlSeconds * 1000);
+    const reset: ResetRecord = {
+      id: randomUUID(),
+      partnerId: admin.partnerId,
+      customerId: customer.id,
+      accountId: account.id,
+      tokenHash: hashToken(token),
+      flow: 'admin',
+      createdAt: now.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      createdBy: admin.email,
+    };
+    await store.createReset(reset);
+    await this.deps.audit.record({
+      type: 'reset.issued', outcome: 'success', actor: `admin:${admin.email}`, partnerId: admin.partnerId,
+      target: `account:${account.id}`, detail: { resetId: reset.id, customerId: customer.id, flow: 'admin' },
+    }, ctx);
+    await this.deps.notifier.resetLink({
+      to: account.email, accountName: account.name, login: account.login, partnerName: partner?.name ?? '',
+      companyName: customer.name, url: `${settings.publicUrl.replace(/\/$/, '')}/reset/${token}`, expiresAt,
+    }, admin.partnerId);
+    return { maskedEmail: maskEmail(account.email) };
+  }
+
+  /** What the hosted page shows for a link. Changes nothing: mail scanners fetch links too. */
+  async open(token: string): Promise<ResetPageData | undefined> {
+    const loaded = await this.load(token);
+    return loaded && this.page(loaded);
+  }
+
+  async redeem(token: string, password: string, confirm: string, ctx: RequestContext): Promise<RedeemResult> {
+    const { store, clock, settings, audit } = this.deps;
+    const loaded = await this.load(token);
+    if (!loaded) return { status: 'invalid' };
+    const { reset, account, customer, partner } = loaded;
+    const page = this.page(loaded);
+    const base = { actor: `account:${account.id}`, partnerId: reset.partnerId, target: `account:${account.id}` } as const;
+
+    const policy = checkPassword(password, confirm, settings.policy, {
+      login: account.login, email: account.email, companyName: customer.name, partnerName: partner.name,
+    }, this.deps.blocklist);
+    if (!policy.ok) {
+      await audit.record({ ...base, type: 'reset.rejected', outcome: 'failure', detail: { resetId: reset.id, by: 'local-policy' } }, ctx);
+      return { status: 'rejected', problems: policy.problems, page };
+    }
+
+    const now = clock.now();
+    const claimed = await store.claimReset(reset.tokenHash, now.toISOString(), new Date(now.getTime() + settings.claimSeconds * 1000).toISOString());
+    if (!claimed) return { status: 'busy' };
+
+    const outcome = await this.deps.directory.apply(customer, account, password);
+    if (outcome.kind !== 'applied') {
+      await store.releaseReset(reset.id);
+      await audit.record({ ...base, type: 'sync.failed', outcome: 'failure', detail: { resetId: reset.id, class: outcome.kind } }, ctx);
+      if (outcome.kind === 'policy') return { status: 'rejected', problems: [outcome.message], page };
+      return outcome.kind === 'transient' ? { status: 'unreachable', page } : { status: 'failed', page };
+    }
+
+    const at = clock.now();
+    if (!(await store.consumeReset(reset.id, at.toISOString()))) return { status: 'invalid' };
+    await store.setAccountLastReset(reset.partnerId, account.id, at.toISOString());
+    await audit.record({ ...base, type: 'reset.redeemed', outcome: 'success', detail: { resetId: reset.id } }, ctx);
+    await this.deps.notifier.passwordChanged({
+      to: account.email, accountName: account.name, login: account.login, partnerName: partner.name,
+      companyName: customer.name, at, ip: ctx.ip,
+    }, reset.partnerId);
+    return { status: 'changed' };
+  }
+
+  private async load(token: string): Promise<Loaded | undefined> {
+    if (!looksLikeToken(token)) return undefined;
+    const { store, clock } = this.deps;
+    const reset = await store.findResetByHash(hashToken(token));
+    if (!reset || reset.consumedAt || reset.revokedAt || reset.expiresAt <= clock.now().toISOString()) return undefined;
+    const account = await store.getAccount(reset.partnerId, reset.accountId);
+    const customer = await store.getCustomer(reset.partnerId, reset.customerId);
+    const partner = await store.getPartner(reset.partnerId);
+    if (!account || !customer || !partner) return undefined;
+    return { reset, account, customer, partner };
+  }
+
+  private page({ account, customer, partner }: Loaded): ResetPageData {
+    const { policy } = this.deps.settings;
+    return {
+      login: account.login, accountName: account.name, companyName: customer.name, partnerName: partner.name,
+      requirements: requirements(policy), minLength: policy.minLength, maxLength: policy.maxLength,
+    };
+  }
+}

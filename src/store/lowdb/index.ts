@@ -1,0 +1,230 @@
+import path from 'node:path';
+import type { Low } from 'lowdb';
+import { chainEvent } from '../../domain/audit.js';
+import type { CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
+import type {
+  Account, AuditEvent, AuditInput, Customer, OutboxMail, Page, Partner, ResetRecord,
+} from '../../domain/types.js';
+import { openCollection } from './collection.js';
+
+interface Tenants { partners: Partner[]; customers: Customer[]; accounts: Account[] }
+interface Resets { resets: ResetRecord[] }
+interface Audit { events: AuditEvent[] }
+interface Outbox { mails: OutboxMail[] }
+interface Sessions { sessions: Record<string, SessionRecord> }
+
+export interface TenantImport { partners?: Partner[]; customers?: Customer[]; accounts?: Account[] }
+
+/** Embedded store: lowdb JSON files under `<dataDir>/store`, with in-memory indexes. */
+export class LowdbStore implements Store {
+  private readonly accountsById = new Map<string, Account>();
+  private readonly customersById = new Map<string, Customer>();
+
+  private constructor(
+    private readonly tenants: Low<Tenants>,
+    private readonly resets: Low<Resets>,
+    private readonly audit: Low<Audit>,
+    private readonly outbox: Low<Outbox>,
+    private readonly sessions: Low<Sessions>,
+  ) {
+    this.reindex();
+  }
+
+  static async open(dataDir: string): Promise<LowdbStore> {
+    const dir = path.join(dataDir, 'store');
+    return new LowdbStore(
+      await openCollection<Tenants>(dir, 'tenants', { partners: [], customers: [], accounts: [] }),
+      await openCollection<Resets>(dir, 'resets', { resets: [] }),
+      await openCollection<Audit>(dir, 'audit', { events: [] }),
+      await openCollection<Outbox>(dir, 'outbox', { mails: [] }),
+      await openCollection<Sessions>(dir, 'sessions', { sessions: {} }),
+    );
+  }
+
+  private reindex(): void {
+    this.accountsById.clear();
+    this.customersById.clear();
+    for (const a of this.tenants.data.accounts) this.accountsById.set(a.id, a);
+    for (const c of this.tenants.data.customers) this.customersById.set(c.id, c);
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return this.tenants.data.partners.length === 0;
+  }
+
+  async importTenants(data: TenantImport): Promise<void> {
+    const t = this.tenants.data;
+    const upsert = <T extends { id: string }>(list: T[], items: T[] = []) => {
+      const at = new Map(list.map((x, i) => [x.id, i]));
+      for (const item of items) {
+        const i = at.get(item.id);
+        if (i === undefined) list.push(item);
+        else list[i] = item;
+      }
+    };
+    upsert(t.partners, data.partners);
+    upsert(t.customers, data.customers);
+    upsert(t.accounts, data.accounts);
+    this.reindex();
+    await this.tenants.write();
+  }
+
+  async listPartners(): Promise<Partner[]> {
+    return [...this.tenants.data.partners];
+  }
+
+  async getPartner(partnerId: string): Promise<Partner | undefined> {
+    return this.tenants.data.partners.find((p) => p.id === partnerId);
+  }
+
+  async listCustomers(partnerId: string, query: CustomerQuery): Promise<Page<Customer>> {
+    const q = query.q?.trim().toLowerCase();
+    const all = this.tenants.data.customers
+      .filter((c) => c.partnerId === partnerId && (!q || c.name.toLowerCase().includes(q)))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const start = (query.page - 1) * query.pageSize;
+    return { items: all.slice(start, start + query.pageSize), total: all.length, page: query.page, pageSize: query.pageSize };
+  }
+
+  async getCustomer(partnerId: string, customerId: string): Promise<Customer | undefined> {
+    const c = this.customersById.get(customerId);
+    return c?.partnerId === partnerId ? c : undefined;
+  }
+
+  async listAccounts(partnerId: string, customerId: string): Promise<Account[]> {
+    return this.tenants.data.accounts
+      .filter((a) => a.partnerId === partnerId && a.customerId === customerId)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async getAccount(partnerId: string, accountId: string): Promise<Account | undefined> {
+    const a = this.accountsById.get(accountId);
+    return a?.partnerId === partnerId ? a : undefined;
+  }
+
+  async setAccountLastReset(partnerId: string, accountId: string, at: string): Promise<void> {
+    const a = await this.getAccount(partnerId, accountId);
+    if (!a) return;
+    a.lastResetAt = at;
+    await this.tenants.write();
+  }
+
+  async createReset(reset: ResetRecord): Promise<void> {
+    for (const r of this.resets.data.resets) {
+      if (r.accountId === reset.accountId && r.partnerId === reset.partnerId && !r.consumedAt && !r.revokedAt) r.revokedAt = reset.createdAt;
+    }
+    this.resets.data.resets.push(reset);
+    await this.resets.write();
+  }
+
+  async findResetByHash(tokenHash: string): Promise<ResetRecord | undefined> {
+    return this.resets.data.resets.find((r) => r.tokenHash === tokenHash);
+  }
+
+  async claimReset(tokenHash: string, now: string, until: string): Promise<ResetRecord | undefined> {
+    // Single process: find-and-set runs without an await in between, so it is atomic.
+    const r = this.resets.data.resets.find((x) => x.tokenHash === tokenHash);
+    if (!r || r.consumedAt || r.revokedAt || r.expiresAt <= now) return undefined;
+    if (r.claimedUntil && r.claimedUntil > now) return undefined;
+    r.claimedUntil = until;
+    await this.resets.write();
+    return { ...r };
+  }
+
+  async releaseReset(resetId: string): Promise<void> {
+    const r = this.resets.data.resets.find((x) => x.id === resetId);
+    if (!r) return;
+    delete r.claimedUntil;
+    await this.resets.write();
+  }
+
+  async consumeReset(resetId: string, now: string): Promise<boolean> {
+    const r = this.resets.data.resets.find((x) => x.id === resetId);
+    if (!r || r.consumedAt || r.revokedAt) return false;
+    r.consumedAt = now;
+    delete r.claimedUntil;
+    for (const o of this.resets.data.resets) {
+      if (o !== r && o.accountId === r.accountId && o.partnerId === r.partnerId && !o.consumedAt && !o.revokedAt) o.revokedAt = now;
+    }
+    await this.resets.write();
+    return true;
+  }
+
+  async appendAudit(input: AuditInput, at: string): Promise<AuditEvent> {
+    const events = this.audit.data.events;
+    const last = events[events.length - 1];
+    const event = chainEvent(input, at, (last?.seq ?? 0) + 1, last?.hash ?? '');
+    events.push(event);
+    await this.audit.write();
+    return event;
+  }
+
+  async listAudit(partnerId?: string): Promise<AuditEvent[]> {
+    return this.audit.data.events.filter((e) => partnerId === undefined || e.partnerId === partnerId);
+  }
+
+  async enqueueMail(mail: OutboxMail): Promise<void> {
+    this.outbox.data.mails.push(mail);
+    await this.outbox.write();
+  }
+
+  async claimMail(now: string, limit: number): Promise<OutboxMail[]> {
+    const due = this.outbox.data.mails.filter((m) => m.status === 'queued' && m.nextAttemptAt <= now).slice(0, limit);
+    for (const m of due) {
+      m.status = 'sending';
+      m.attempts++;
+    }
+    if (due.length) await this.outbox.write();
+    return due.map((m) => ({ ...m }));
+  }
+
+  async finishMail(id: string, result: { ok: true; at: string } | { ok: false; error: string; retryAt?: string }): Promise<void> {
+    const m = this.outbox.data.mails.find((x) => x.id === id);
+    if (!m) return;
+    if (result.ok) {
+      m.status = 'sent';
+      m.sentAt = result.at;
+      m.sealed = ''; // the link is no longer needed at rest
+    } else {
+      m.lastError = result.error;
+      if (result.retryAt) {
+        m.status = 'queued';
+        m.nextAttemptAt = result.retryAt;
+      } else {
+        m.status = 'failed';
+        m.sealed = '';
+      }
+    }
+    await this.outbox.write();
+  }
+
+  /** Mails that were being sent when the process stopped go back to the queue. */
+  async requeueInterruptedMail(): Promise<void> {
+    let changed = false;
+    for (const m of this.outbox.data.mails) {
+      if (m.status === 'sending') {
+        m.status = 'queued';
+        changed = true;
+      }
+    }
+    if (changed) await this.outbox.write();
+  }
+
+  async getSession(sid: string): Promise<SessionRecord | undefined> {
+    return this.sessions.data.sessions[sid];
+  }
+
+  async setSession(sid: string, record: SessionRecord): Promise<void> {
+    this.sessions.data.sessions[sid] = record;
+    await this.sessions.write();
+  }
+
+  async destroySession(sid: string): Promise<void> {
+    delete this.sessions.data.sessions[sid];
+    await this.sessions.write();
+  }
+
+  async close(): Promise<void> {
+    // lowdb writes are awaited by every method; nothing is buffered here.
+  }
+}

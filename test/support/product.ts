@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { validateConfig } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { startServer, type Running } from '../../src/server.js';
+import { SmtpSink } from './smtp-sink.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.once('error', reject);
+  });
+}
+
+export interface Product extends Running {
+  smtp: SmtpSink;
+  dataDir: string;
+  logLines: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole product as `npm start` runs it — embedded store, seeded demo tenants, demo OIDC IdP,
+ * demo directory — but on free ports, in a temporary data folder, mailing to a real SMTP sink.
+ */
+export async function startProduct(overrides: Partial<ConfigInput> = {}): Promise<Product> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'resetbridge-test-'));
+  const smtp = await SmtpSink.start();
+  const port = await freePort();
+  const logLines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+  const config = validateConfig({
+    env: 'test',
+    server: { host: '127.0.0.1', port, publicUrl: `http://127.0.0.1:${port}` },
+    dataDir,
+    demo: { seed: true, idp: true, idpPort: 0 },
+    mail: { from: 'resetbridge test <no-reply@test.example>', transport: { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, pool: false }, pollMs: 100 },
+    log: { level: 'debug' },
+    ...overrides,
+  }, 'test');
+  const running = await startServer(config, { logger });
+  return {
+    ...running, smtp, dataDir, logLines,
+    async stop() {
+      await running.close();
+      await smtp.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, validateConfig } from '../../src/config/load.js';
+
+const problems = (raw: unknown, env: NodeJS.ProcessEnv = {}) => {
+  try {
+    validateConfig(raw, 'test.yaml', env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+};
+
+describe('configuration', () => {
+  it('fills documented defaults from an empty file', () => {
+    const c = validateConfig({}, 'x', {});
+    expect(c.server.port).toBe(3000);
+    expect(c.reset.adminTtlSeconds).toBe(86400);
+    expect(c.policy.minLength).toBe(12);
+  });
+
+  it('names the exact path of every problem at once', () => {
+    const p = problems({ server: { port: 'eighty', publicUrl: 'not a url' }, policy: { minLength: 4 } });
+    expect(p.some((x) => x.startsWith('server.port:'))).toBe(true);
+    expect(p.some((x) => x.startsWith('server.publicUrl:'))).toBe(true);
+    expect(p.some((x) => x.startsWith('policy.minLength:'))).toBe(true);
+  });
+
+  it('refuses the demo identity provider and every development shortcut in production, saying what to set', () => {
+    const p = problems({ env: 'production', demo: { idp: true, seed: true } });
+    expect(p).toEqual(expect.arrayContaining([
+      expect.stringContaining('demo.idp: the demo identity provider is refused in production'),
+      expect.stringContaining('demo.seed:'),
+      expect.stringContaining('mail.transport:'),
+      expect.stringContaining('server.publicUrl: must be https://'),
+      expect.stringContaining('secrets.sessionSecret: required in production'),
+      expect.stringContaining('secrets.dataKey: required in production'),
+    ]));
+  });
+
+  it('resolves secrets by env reference and names a missing variable without a value', () => {
+    const base = { sso: { connections: [{ id: 'acme', type: 'oidc', partner: 'acme', displayName: 'Acme', issuer: 'https://idp.acme.example', clientId: 'rb', clientSecret: 'env:ACME_SECRET' }] } };
+    expect(validateConfig(base, 'x', { ACME_SECRET: 's3cr3t' }).sso.connections[0]!.clientSecret).toBe('s3cr3t');
+    expect(problems(base, {})).toEqual(['sso.connections[0].clientSecret: environment variable ACME_SECRET is not set (set it, or change the reference)']);
+  });
+});
