@@ -39,11 +39,31 @@ export interface Store {
   claimMail(now: string, limit: number): Promise<OutboxMail[]>;
   finishMail(id: string, result: { ok: true; at: string } | { ok: false; error: string; retryAt?: string }): Promise<void>;
 
+  /** SSO request cache (SAML `InResponseTo`, OIDC state kept server-side): single use. */
+  putSsoRequest(id: string, connectionId: string, expiresAt: string): Promise<void>;
+  takeSsoRequest(id: string, now: string): Promise<{ connectionId: string } | undefined>;
+  /** Replay cache: true the first time an assertion/response id is seen, false afterwards. */
+  markAssertionSeen(id: string, expiresAt: string, now: string): Promise<boolean>;
+
+  /** Just-in-time admin records, refreshed at every sign-in. */
+  upsertAdmin(admin: AdminRecord): Promise<void>;
+  listAdmins(partnerId: string): Promise<AdminRecord[]>;
+
   getSession(sid: string): Promise<SessionRecord | undefined>;
   setSession(sid: string, record: SessionRecord): Promise<void>;
   destroySession(sid: string): Promise<void>;
 
   close(): Promise<void>;
+}
+
+export interface AdminRecord {
+  partnerId: string;
+  connectionId: string;
+  sub: string;
+  email: string;
+  name: string;
+  roles: string[];
+  lastSignInAt: string;
 }
 
 export interface SessionRecord {

@@ -34,6 +34,10 @@ export class SignInService {
       await this.audit.record({ ...base, outcome: 'failure', detail: { reason: 'no-role' } }, ctx);
       throw new AppError('NO_ROLE', 403, 'You are signed in but have no access to resetbridge; ask your administrator.');
     }
+    await this.store.upsertAdmin({
+      partnerId: partner.id, connectionId: attempt.connectionId, sub: attempt.sub, email: attempt.email,
+      name: attempt.name, roles: attempt.roles, lastSignInAt: new Date().toISOString(),
+    });
     await this.audit.record({ ...base, outcome: 'success', detail: { roles: attempt.roles.join(' ') } }, ctx);
     return { sub: attempt.sub, connectionId: attempt.connectionId, partnerId: partner.id, email: attempt.email, name: attempt.name, roles: attempt.roles };
   }

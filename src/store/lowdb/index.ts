@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Low } from 'lowdb';
 import { chainEvent } from '../../domain/audit.js';
-import type { CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
+import type { AdminRecord, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
 import type {
   Account, AuditEvent, AuditInput, Customer, OutboxMail, Page, Partner, ResetRecord,
 } from '../../domain/types.js';
@@ -12,6 +12,11 @@ interface Resets { resets: ResetRecord[] }
 interface Audit { events: AuditEvent[] }
 interface Outbox { mails: OutboxMail[] }
 interface Sessions { sessions: Record<string, SessionRecord> }
+interface Sso {
+  requests: Record<string, { connectionId: string; expiresAt: string }>;
+  seen: Record<string, string>;
+  admins: AdminRecord[];
+}
 
 export interface TenantImport { partners?: Partner[]; customers?: Customer[]; accounts?: Account[] }
 
@@ -26,6 +31,7 @@ export class LowdbStore implements Store {
     private readonly audit: Low<Audit>,
     private readonly outbox: Low<Outbox>,
     private readonly sessions: Low<Sessions>,
+    private readonly sso: Low<Sso>,
   ) {
     this.reindex();
   }
@@ -38,6 +44,7 @@ export class LowdbStore implements Store {
       await openCollection<Audit>(dir, 'audit', { events: [] }),
       await openCollection<Outbox>(dir, 'outbox', { mails: [] }),
       await openCollection<Sessions>(dir, 'sessions', { sessions: {} }),
+      await openCollection<Sso>(dir, 'sso', { requests: {}, seen: {}, admins: [] }),
     );
   }
 
@@ -208,6 +215,41 @@ export class LowdbStore implements Store {
       }
     }
     if (changed) await this.outbox.write();
+  }
+
+  async putSsoRequest(id: string, connectionId: string, expiresAt: string): Promise<void> {
+    this.sso.data.requests[id] = { connectionId, expiresAt };
+    await this.sso.write();
+  }
+
+  async takeSsoRequest(id: string, now: string): Promise<{ connectionId: string } | undefined> {
+    const r = this.sso.data.requests[id];
+    if (!r) return undefined;
+    delete this.sso.data.requests[id];
+    for (const [k, v] of Object.entries(this.sso.data.requests)) if (v.expiresAt <= now) delete this.sso.data.requests[k];
+    await this.sso.write();
+    return r.expiresAt > now ? { connectionId: r.connectionId } : undefined;
+  }
+
+  async markAssertionSeen(id: string, expiresAt: string, now: string): Promise<boolean> {
+    const seen = this.sso.data.seen;
+    for (const [k, until] of Object.entries(seen)) if (until <= now) delete seen[k];
+    if (seen[id]) return false;
+    seen[id] = expiresAt;
+    await this.sso.write();
+    return true;
+  }
+
+  async upsertAdmin(admin: AdminRecord): Promise<void> {
+    const list = this.sso.data.admins;
+    const i = list.findIndex((a) => a.connectionId === admin.connectionId && a.sub === admin.sub);
+    if (i === -1) list.push(admin);
+    else list[i] = admin;
+    await this.sso.write();
+  }
+
+  async listAdmins(partnerId: string): Promise<AdminRecord[]> {
+    return this.sso.data.admins.filter((a) => a.partnerId === partnerId);
   }
 
   async getSession(sid: string): Promise<SessionRecord | undefined> {
