@@ -7,6 +7,8 @@ import type { Config } from './config/schema.js';
 import type { AdminService } from './services/admin.js';
 import type { ResetService } from './services/reset.js';
 import type { SignInService } from './services/signin.js';
+import type { SelfServiceService } from './services/self-service.js';
+import { forgotRoutes } from './http/forgot/routes.js';
 import type { Logger } from './sync/contract.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { authRoutes, type SsoConnection } from './http/auth/routes.js';
@@ -19,7 +21,7 @@ import { viewsDir } from './views.js';
 
 export interface AppDeps {
   config: Config;
-  services: { admin: AdminService; reset: ResetService; signIn: SignInService };
+  services: { admin: AdminService; reset: ResetService; signIn: SignInService; selfService: SelfServiceService };
   connections: SsoConnection[];
   sessionStore: session.Store;
   sessionSecret: string;
@@ -65,6 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(protection.browserId, protection.tokens);
 
   app.use('/reset', protection.protect, resetRoutes({ reset: deps.services.reset }));
+  app.use('/forgot', protection.protect, forgotRoutes({ selfService: deps.services.selfService, ttlMinutes: Math.round(config.reset.selfServiceTtlSeconds / 60) }));
   const signedIn = [sessions, absoluteTimeout(config.session.absoluteHours), protection.protect];
   app.get('/', (_req, res) => res.redirect('/admin'));
   app.use(signedIn, authRoutes({ connections: deps.connections, signIn: deps.services.signIn }));

@@ -5,6 +5,8 @@ import { ConfigError, loadConfig } from './config/load.js';
 import { demoDirectoryInstance } from './demo/index.js';
 import { pluginsDir } from './server.js';
 import { loadDirectories } from './sync/registry.js';
+import { verifyChain } from './domain/audit.js';
+import { LowdbStore } from './store/lowdb/index.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -43,6 +45,39 @@ program
     } finally {
       await registry.close();
     }
+  });
+
+const audit = program.command('audit').description('the hash-chained audit log');
+
+audit
+  .command('verify')
+  .description('check that no audit event was edited or removed; exit 0 if the chain is intact, 1 if not')
+  .option('-c, --config <file>', 'config file (default: RESETBRIDGE_CONFIG or config/default.yaml)')
+  .option('--json', 'print the result as JSON')
+  .addHelpText('after', '\nExample:\n  npx resetbridge audit verify')
+  .action(async (opts: { config?: string; json?: boolean }) => {
+    const config = loadConfig(opts.config ? { file: opts.config } : {});
+    const store = await LowdbStore.open(path.resolve(config.dataDir));
+    const events = await store.listAudit();
+    const result = verifyChain(events);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ events: events.length, ...result })}\n`);
+    else if (result.ok) process.stdout.write(`audit chain intact: ${events.length} events\n`);
+    else process.stdout.write(`audit chain BROKEN at event ${result.seq}: ${result.reason}\n`);
+    process.exitCode = result.ok ? 0 : 1;
+    await store.close();
+  });
+
+audit
+  .command('export')
+  .description('print every audit event as JSON lines, oldest first')
+  .option('-c, --config <file>', 'config file (default: RESETBRIDGE_CONFIG or config/default.yaml)')
+  .option('-p, --partner <id>', 'only events of this partner')
+  .addHelpText('after', '\nExample:\n  npx resetbridge audit export --partner northwind > audit.jsonl')
+  .action(async (opts: { config?: string; partner?: string }) => {
+    const config = loadConfig(opts.config ? { file: opts.config } : {});
+    const store = await LowdbStore.open(path.resolve(config.dataDir));
+    for (const e of await store.listAudit(opts.partner)) process.stdout.write(`${JSON.stringify(e)}\n`);
+    await store.close();
   });
 
 try {

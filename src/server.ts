@@ -19,11 +19,13 @@ import { AdminService } from './services/admin.js';
 import { AuditLog } from './services/audit.js';
 import { ResetService } from './services/reset.js';
 import { SignInService } from './services/signin.js';
+import { SelfServiceService } from './services/self-service.js';
 import { LowdbStore } from './store/lowdb/index.js';
 import type { Logger } from './sync/contract.js';
 import { SyncDispatcher } from './sync/dispatcher.js';
 import { loadDirectories, type DirectoryRegistry } from './sync/registry.js';
 import { createViews } from './views.js';
+import { createRateLimiter } from './ratelimit/index.js';
 
 export const pluginsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'plugins');
 
@@ -70,21 +72,28 @@ export async function startServer(config: Config, opts: { logger?: Logger; clock
     store, clock, logger, transport, pollMs: config.mail.pollMs,
     box: createSecretBox({ k1: secrets.dataKey }, 'k1'),
     messages: new MailMessages(views),
+    onOutcome: (mail, outcome) => audit.record({
+      type: `mail.${outcome}`, outcome: outcome === 'sent' ? 'success' : 'failure', actor: 'system',
+      ...(mail.partnerId ? { partnerId: mail.partnerId } : {}), detail: { mailId: mail.id, kind: mail.kind, attempt: mail.attempts },
+    }),
   });
+  const limiter = createRateLimiter(config.rateLimits);
   const reset = new ResetService({
     store, clock, audit, admin, notifier: outbox,
     directory: new SyncDispatcher(directories, { logger }),
     blocklist: commonPasswords(),
+    limiter,
     settings: {
       publicUrl: config.server.publicUrl,
       adminTtlSeconds: config.reset.adminTtlSeconds,
+      selfServiceTtlSeconds: config.reset.selfServiceTtlSeconds,
       claimSeconds: config.reset.claimSeconds,
       policy: config.policy,
     },
   });
   const app = createApp({
     config, views, logger, connections,
-    services: { admin, reset, signIn: new SignInService(store, audit) },
+    services: { admin, reset, signIn: new SignInService(store, audit), selfService: new SelfServiceService({ store, audit, reset, limiter, logger }) },
     sessionStore: new PortSessionStore(store, config.session.idleMinutes * 60_000),
     sessionSecret: secrets.sessionSecret,
   });

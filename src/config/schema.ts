@@ -4,9 +4,19 @@ import { z } from 'zod';
 // `warnings()` at start so nobody runs them in production by accident.
 
 const duration = z.number().int().positive();
+const limit = (points: number, seconds: number) =>
+  z.object({ points: z.number().int().positive().default(points), seconds: duration.default(seconds) }).prefault({});
+
+/** Which values of the connection's role claim (OIDC) or attribute (SAML) grant which resetbridge role. */
+const roleMapping = z.object({
+  'partner-admin': z.array(z.string()).default(['resetbridge-admins']),
+  'idp-admin': z.array(z.string()).default(['resetbridge-idp-admins']),
+}).prefault({});
+
+const connectionId = z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes');
 
 const oidcConnection = z.object({
-  id: z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes'),
+  id: connectionId,
   type: z.literal('oidc'),
   /** Partner id this connection signs admins into. One partner may have several connections. */
   partner: z.string().min(1),
@@ -14,18 +24,92 @@ const oidcConnection = z.object({
   displayName: z.string().min(1),
   issuer: z.url(),
   clientId: z.string().min(1),
-  /** A reference (`env:NAME`, `file:PATH`) or, for the demo only, a literal. */
-  clientSecret: z.string().min(1),
+  /** A reference (`env:NAME`, `file:PATH`) or, for the demo only, a literal. Not needed with private_key_jwt. */
+  clientSecret: z.string().min(1).optional(),
+  /** How resetbridge authenticates at the token endpoint. */
+  tokenEndpointAuth: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).default('client_secret_basic'),
+  /** private_key_jwt: reference to a PKCS#8 PEM private key (RSA or P-256), and its `kid` as registered at the IdP. */
+  privateKey: z.string().min(1).optional(),
+  privateKeyId: z.string().min(1).optional(),
   scope: z.string().default('openid email profile'),
   /** Claim holding the admin's groups/roles, and which values map to which resetbridge role. */
   roleClaim: z.string().default('groups'),
-  roles: z.object({
-    'partner-admin': z.array(z.string()).default(['resetbridge-admins']),
-    'idp-admin': z.array(z.string()).default(['resetbridge-idp-admins']),
-  }).prefault({}),
+  roles: roleMapping,
   /** Only for an http:// issuer on this machine (the demo IdP, tests). */
   allowInsecureIssuer: z.boolean().default(false),
+}).superRefine((c, ctx) => {
+  if (c.tokenEndpointAuth === 'private_key_jwt' && !c.privateKey) {
+    ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'required with tokenEndpointAuth: private_key_jwt (a file:PATH to a PKCS#8 PEM key)' });
+  }
+  if (c.tokenEndpointAuth !== 'private_key_jwt' && !c.clientSecret) {
+    ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: `required with tokenEndpointAuth: ${c.tokenEndpointAuth} (e.g. env:NAME)` });
+  }
 });
+
+const samlConnection = z.object({
+  id: connectionId,
+  type: z.literal('saml'),
+  /** Partner id this connection signs admins into. One partner may have several connections. */
+  partner: z.string().min(1),
+  /** Shown on the sign-in choice. */
+  displayName: z.string().min(1),
+  /** The partner's IdP: its metadata by URL or pasted, or the values by hand (values given here win over metadata). */
+  idp: z.object({
+    metadataUrl: z.url().optional(),
+    /** The metadata XML itself, or a `file:PATH` reference to it. */
+    metadataXml: z.string().min(1).optional(),
+    /** A metadataUrl is read again this often, so a certificate rollover is picked up; hours. */
+    metadataRefreshHours: z.number().positive().default(24),
+    entityId: z.string().min(1).optional(),
+    /** SingleSignOnService, HTTP-Redirect binding. */
+    ssoUrl: z.url().optional(),
+    /** SingleLogoutService, HTTP-Redirect binding. Without one, sign-out is local only. */
+    sloUrl: z.url().optional(),
+    /** Signing certificates, PEM or base64 DER (or `file:PATH`). All are accepted at once: add the new one before a rollover. */
+    certs: z.array(z.string().min(1)).optional(),
+  }).superRefine((idp, ctx) => {
+    if (idp.metadataUrl || idp.metadataXml) return;
+    for (const key of ['entityId', 'ssoUrl', 'certs'] as const) {
+      if (!idp[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when neither metadataUrl nor metadataXml is given' });
+    }
+  }),
+  /** resetbridge's side. The entity id defaults to the SP metadata URL, `<publicUrl>/auth/<id>/saml/metadata`. */
+  sp: z.object({
+    entityId: z.string().min(1).optional(),
+    /** References to a PEM private key and its certificate; they sign AuthnRequests and LogoutRequests. */
+    privateKey: z.string().min(1).optional(),
+    cert: z.string().min(1).optional(),
+  }).prefault({}),
+  /** Sign AuthnRequests (and LogoutRequests) with sp.privateKey. */
+  signAuthnRequests: z.boolean().default(false),
+  /** Both the Response and its Assertion must be signed unless one is turned off here. */
+  wantResponseSigned: z.boolean().default(true),
+  wantAssertionsSigned: z.boolean().default(true),
+  /** Tolerated clock difference with the IdP for NotBefore / NotOnOrAfter, seconds. */
+  clockSkewSeconds: z.number().int().min(0).max(600).default(60),
+  /** How long an AuthnRequest waits for its answer (InResponseTo), seconds. */
+  requestTtlSeconds: duration.default(600),
+  /** Accept unsolicited (IdP-initiated) responses. Off: only answers to resetbridge's own requests count. */
+  allowIdpInitiated: z.boolean().default(false),
+  /** NameIDPolicy format asked for. The NameID is the admin's stable subject. */
+  nameIdFormat: z.string().default('urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'),
+  /** Attribute names for the admin's email, display name and groups/roles. Email falls back to an email-shaped NameID. */
+  emailAttribute: z.string().default('email'),
+  nameAttribute: z.string().default('displayName'),
+  roleAttribute: z.string().default('groups'),
+  roles: roleMapping,
+  /** Only for an http:// metadata URL on this machine (the demo IdP, tests). */
+  allowInsecureMetadataUrl: z.boolean().default(false),
+}).superRefine((c, ctx) => {
+  if (c.signAuthnRequests && !(c.sp.privateKey && c.sp.cert)) {
+    ctx.addIssue({ code: 'custom', path: ['sp', 'privateKey'], message: 'signAuthnRequests needs sp.privateKey and sp.cert (file:PATH references)' });
+  }
+  if (c.idp.metadataUrl?.startsWith('http://') && !c.allowInsecureMetadataUrl) {
+    ctx.addIssue({ code: 'custom', path: ['idp', 'metadataUrl'], message: 'must be https:// (the certificates that vouch for every sign-in come from it)' });
+  }
+});
+
+const ssoConnection = z.discriminatedUnion('type', [oidcConnection, samlConnection]);
 
 const directoryInstance = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes'),
@@ -69,6 +153,8 @@ export const configSchema = z.object({
   reset: z.object({
     /** Lifetime of an admin-initiated reset link, seconds. 24 h is NIST SP 800-63B's ceiling for email. */
     adminTtlSeconds: duration.default(24 * 3600),
+    /** Lifetime of a self-service ("forgot password") link, seconds. */
+    selfServiceTtlSeconds: duration.default(30 * 60),
     /** How long one submit may hold a link while it writes to the directory, seconds. */
     claimSeconds: duration.default(60),
   }).prefault({}),
@@ -77,6 +163,15 @@ export const configSchema = z.object({
     minLength: z.number().int().min(8).default(12),
     /** Accepted length; never truncated. NIST asks for at least 64, we allow far more. */
     maxLength: z.number().int().min(64).default(256),
+  }).prefault({}),
+  /** Throttling; each bucket allows `points` actions per `seconds`. A reset request never locks an account. */
+  rateLimits: z.object({
+    issuePerAccount: limit(3, 900),
+    issuePerIp: limit(10, 900),
+    redeemPerToken: limit(10, 900),
+    redeemPerIp: limit(30, 900),
+    /** A stolen admin session must not be able to mail-bomb a customer. */
+    adminIssuePerAdmin: limit(30, 3600),
   }).prefault({}),
   session: z.object({
     idleMinutes: z.number().int().positive().default(30),
@@ -87,7 +182,7 @@ export const configSchema = z.object({
     transport: mailTransport.default({ type: 'file', dir: 'mail' }),
     pollMs: z.number().int().positive().default(1000),
   }).prefault({}),
-  sso: z.object({ connections: z.array(oidcConnection).default([]) }).prefault({}),
+  sso: z.object({ connections: z.array(ssoConnection).default([]) }).prefault({}),
   directories: z.array(directoryInstance).default([]),
   demo: z.object({
     /** Seeds demo partners, customers and accounts into an empty store. */
@@ -95,6 +190,9 @@ export const configSchema = z.object({
     /** Runs the in-process demo OpenID Provider for the seeded partners. Refused in production. */
     idp: z.boolean().default(false),
     idpPort: z.number().int().min(0).max(65535).default(3001),
+    /** Also runs the demo SAML IdP (it signs real responses) and gives each seeded partner a SAML connection. Refused in production. */
+    samlIdp: z.boolean().default(false),
+    samlIdpPort: z.number().int().min(0).max(65535).default(3002),
   }).prefault({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -105,5 +203,7 @@ export const configSchema = z.object({
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type OidcConnectionConfig = z.output<typeof oidcConnection>;
+export type SamlConnectionConfig = z.output<typeof samlConnection>;
+export type SsoConnectionConfig = z.output<typeof ssoConnection>;
 export type DirectoryInstanceConfig = z.output<typeof directoryInstance>;
 export type MailTransportConfig = z.output<typeof mailTransport>;

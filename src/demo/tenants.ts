@@ -12,7 +12,7 @@ export interface DemoAdmin {
 }
 
 export const demoPartners: Partner[] = [
-  { id: 'northwind', name: 'Northwind Partners', domains: ['northwind-partners.example'] },
+  { id: 'northwind', name: 'Northwind Partners', domains: ['northwind-partners.example'], selfService: true },
   { id: 'contoso', name: 'Contoso Reseller', domains: ['contoso-reseller.example'] },
 ];
 

@@ -20,6 +20,8 @@ export interface Store {
   getCustomer(partnerId: string, customerId: string): Promise<Customer | undefined>;
   listAccounts(partnerId: string, customerId: string): Promise<Account[]>;
   getAccount(partnerId: string, accountId: string): Promise<Account | undefined>;
+  /** Accounts of the partner whose login or email equals `identifier`, ignoring case. */
+  findAccountsByIdentifier(partnerId: string, identifier: string): Promise<Account[]>;
   setAccountLastReset(partnerId: string, accountId: string, at: string): Promise<void>;
 
   /** Saves a new reset and revokes every other open reset of the same account. */
@@ -108,6 +110,7 @@ export interface ResetLinkMail {
   companyName: string;
   url: string;
   expiresAt: Date;
+  flow: 'admin' | 'self-service';
 }
 
 export interface PasswordChangedMail {
@@ -129,4 +132,13 @@ export interface Notifier {
 export interface RequestContext {
   ip: string;
   userAgent: string;
+}
+
+export type RateBucket = 'issuePerAccount' | 'issuePerIp' | 'redeemPerToken' | 'redeemPerIp' | 'adminIssuePerAdmin';
+
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** Counters that hold across instances when the store is shared. */
+export interface RateLimiter {
+  consume(bucket: RateBucket, key: string): Promise<RateDecision>;
 }

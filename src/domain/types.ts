@@ -6,6 +6,8 @@ export interface Partner {
   /** Email domains whose admins belong to this partner (home-realm discovery). */
   domains: string[];
   disabled?: boolean;
+  /** Users may request a reset themselves ("Forgot your password?"). Off unless set. */
+  selfService?: boolean;
 }
 
 export interface DirectoryBinding {
@@ -21,6 +23,8 @@ export interface Customer {
   name: string;
   country?: string;
   directory?: DirectoryBinding;
+  /** Overrides the partner's self-service setting for this company. */
+  selfService?: boolean;
 }
 
 export interface Account {
@@ -34,7 +38,7 @@ export interface Account {
   lastResetAt?: string;
 }
 
-export type ResetFlow = 'admin';
+export type ResetFlow = 'admin' | 'self-service';
 
 export interface ResetRecord {
   id: string;

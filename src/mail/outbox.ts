@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../domain/secretbox.js';
+import type { OutboxMail } from '../domain/types.js';
 import type {
   Clock, MailMessage, MailTransport, Notifier, PasswordChangedMail, ResetLinkMail, Store,
 } from '../domain/ports.js';
@@ -26,6 +27,8 @@ export class MailOutbox implements Notifier {
       transport: MailTransport;
       logger: Logger;
       pollMs: number;
+      /** Records delivery outcomes in the audit log (kind and mail id only, never the content). */
+      onOutcome?: (mail: OutboxMail, outcome: 'sent' | 'retry' | 'failed') => Promise<unknown>;
     },
   ) {}
 
@@ -80,6 +83,7 @@ export class MailOutbox implements Notifier {
         try {
           await transport.send(JSON.parse(box.open(mail.sealed)) as MailMessage);
           await store.finishMail(mail.id, { ok: true, at: clock.now().toISOString() });
+          await this.deps.onOutcome?.(mail, 'sent');
         } catch (e) {
           const error = (e as Error).message.slice(0, 200);
           const retry = mail.attempts < MAX_ATTEMPTS;
@@ -87,6 +91,7 @@ export class MailOutbox implements Notifier {
           await store.finishMail(mail.id, retry
             ? { ok: false, error, retryAt: new Date(clock.now().getTime() + 2 ** mail.attempts * 5000).toISOString() }
             : { ok: false, error });
+          await this.deps.onOutcome?.(mail, retry ? 'retry' : 'failed');
         }
       }));
     }

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { AppError } from '../domain/errors.js';
 import { maskEmail } from '../domain/mask.js';
 import { checkPassword, requirements, type Blocklist, type PolicySettings } from '../domain/policy.js';
-import type { Clock, DirectorySync, Notifier, RequestContext, Store } from '../domain/ports.js';
+import type { Clock, DirectorySync, Notifier, RateLimiter, RequestContext, Store } from '../domain/ports.js';
 import { hashToken, looksLikeToken, newToken } from '../domain/tokens.js';
-import type { Account, AdminUser, Customer, Partner, ResetRecord } from '../domain/types.js';
+import type { Account, AdminUser, Customer, Partner, ResetFlow, ResetRecord } from '../domain/types.js';
 import type { AdminService } from './admin.js';
 import type { AuditLog } from './audit.js';
 
 export interface ResetSettings {
   publicUrl: string;
   adminTtlSeconds: number;
+  selfServiceTtlSeconds: number;
   claimSeconds: number;
   policy: PolicySettings;
 }
@@ -28,6 +30,7 @@ export type RedeemResult =
   | { status: 'invalid' }
   | { status: 'rejected'; problems: string[]; page: ResetPageData }
   | { status: 'busy' }
+  | { status: 'throttled'; retryAfterSeconds: number }
   | { status: 'unreachable'; page: ResetPageData }
   | { status: 'failed'; page: ResetPageData }
   | { status: 'changed' };
@@ -44,6 +47,7 @@ export class ResetService {
       notifier: Notifier;
       directory: DirectorySync;
       blocklist: Blocklist;
+      limiter: RateLimiter;
       settings: ResetSettings;
     },
   ) {}
@@ -55,44 +59,68 @@ export class ResetService {
   }
 
   async issue(admin: AdminUser, customerId: string, accountId: string, ctx: RequestContext): Promise<{ maskedEmail: string }> {
-    const { store, clock, settings } = this.deps;
+    const { store, limiter } = this.deps;
     const { customer, account } = await this.deps.admin.getAccount(admin, customerId, accountId);
     const partner = await store.getPartner(admin.partnerId);
-    const token = newToken();
-    const now = clock.now();
-    const expiresAt = new Date(now.getTime() + settings.adminTtlSeconds * 1000);
-    const reset: ResetRecord = {
-      id: randomUUID(),
-      partnerId: admin.partnerId,
-      customerId: customer.id,
-      accountId: account.id,
-      tokenHash: hashToken(token),
-      flow: 'admin',
-      createdAt: now.toISOString(),
-      expiresAt: expiresAt.toISOString(),
-      createdBy: admin.email,
-    };
-    await store.createReset(reset);
-    await this.deps.audit.record({
-      type: 'reset.issued', outcome: 'success', actor: `admin:${admin.email}`, partnerId: admin.partnerId,
-      target: `account:${account.id}`, detail: { resetId: reset.id, customerId: customer.id, flow: 'admin' },
-    }, ctx);
-    await this.deps.notifier.resetLink({
-      to: account.email, accountName: account.name, login: account.login, partnerName: partner?.name ?? '',
-      companyName: customer.name, url: `${settings.publicUrl.replace(/\/$/, '')}/reset/${token}`, expiresAt,
-    }, admin.partnerId);
+    if (!partner) throw new AppError('NOT_FOUND', 404, 'Account not found.');
+    for (const [bucket, key] of [['adminIssuePerAdmin', `${admin.connectionId}:${admin.sub}`], ['issuePerAccount', account.id]] as const) {
+      const decision = await limiter.consume(bucket, key);
+      if (!decision.allowed) {
+        await this.deps.audit.record({ type: 'reset.throttled', outcome: 'failure', actor: `admin:${admin.email}`, partnerId: partner.id, target: `account:${account.id}`, detail: { bucket } }, ctx);
+        throw new AppError('RATE_LIMITED', 429, `Too many password resets were sent just now. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minutes.`);
+      }
+    }
+    await this.create({ partner, customer, account }, 'admin', `admin:${admin.email}`, ctx);
     return { maskedEmail: maskEmail(account.email) };
   }
 
+  /** Issues a self-service link; the caller has already decided that the account may have one. */
+  async issueSelfService(target: { partner: Partner; customer: Customer; account: Account }, ctx: RequestContext): Promise<void> {
+    await this.create(target, 'self-service', 'self-service', ctx);
+  }
+
+  private async create(
+    { partner, customer, account }: { partner: Partner; customer: Customer; account: Account },
+    flow: ResetFlow, actor: string, ctx: RequestContext,
+  ): Promise<void> {
+    const { store, clock, settings } = this.deps;
+    const token = newToken();
+    const now = clock.now();
+    const ttl = flow === 'admin' ? settings.adminTtlSeconds : settings.selfServiceTtlSeconds;
+    const expiresAt = new Date(now.getTime() + ttl * 1000);
+    const reset: ResetRecord = {
+      id: randomUUID(), partnerId: partner.id, customerId: customer.id, accountId: account.id, tokenHash: hashToken(token),
+      flow, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), createdBy: actor,
+    };
+    await store.createReset(reset);
+    await this.deps.audit.record({
+      type: 'reset.issued', outcome: 'success', actor, partnerId: partner.id,
+      target: `account:${account.id}`, detail: { resetId: reset.id, customerId: customer.id, flow },
+    }, ctx);
+    await this.deps.notifier.resetLink({
+      to: account.email, accountName: account.name, login: account.login, partnerName: partner.name,
+      companyName: customer.name, url: `${settings.publicUrl.replace(/\/$/, '')}/reset/${token}`, expiresAt, flow,
+    }, partner.id);
+  }
+
   /** What the hosted page shows for a link. Changes nothing: mail scanners fetch links too. */
-  async open(token: string): Promise<ResetPageData | undefined> {
-    const loaded = await this.load(token);
-    return loaded && this.page(loaded);
+  async open(token: string, ctx: RequestContext): Promise<ResetPageData | undefined> {
+    const loaded = await this.load(token, ctx);
+    if (!loaded) return undefined;
+    await this.deps.audit.record({
+      type: 'reset.opened', outcome: 'info', actor: `account:${loaded.account.id}`, partnerId: loaded.reset.partnerId,
+      target: `account:${loaded.account.id}`, detail: { resetId: loaded.reset.id },
+    }, ctx);
+    return this.page(loaded);
   }
 
   async redeem(token: string, password: string, confirm: string, ctx: RequestContext): Promise<RedeemResult> {
     const { store, clock, settings, audit } = this.deps;
-    const loaded = await this.load(token);
+    for (const [bucket, key] of [['redeemPerIp', ctx.ip], ['redeemPerToken', hashToken(token)]] as const) {
+      const decision = await this.deps.limiter.consume(bucket, key);
+      if (!decision.allowed) return { status: 'throttled', retryAfterSeconds: decision.retryAfterSeconds };
+    }
+    const loaded = await this.load(token, ctx);
     if (!loaded) return { status: 'invalid' };
     const { reset, account, customer, partner } = loaded;
     const page = this.page(loaded);
@@ -129,11 +157,18 @@ export class ResetService {
     return { status: 'changed' };
   }
 
-  private async load(token: string): Promise<Loaded | undefined> {
+  private async load(token: string, ctx: RequestContext): Promise<Loaded | undefined> {
     if (!looksLikeToken(token)) return undefined;
     const { store, clock } = this.deps;
     const reset = await store.findResetByHash(hashToken(token));
-    if (!reset || reset.consumedAt || reset.revokedAt || reset.expiresAt <= clock.now().toISOString()) return undefined;
+    if (!reset || reset.consumedAt || reset.revokedAt) return undefined;
+    if (reset.expiresAt <= clock.now().toISOString()) {
+      await this.deps.audit.record({
+        type: 'reset.expired', outcome: 'failure', actor: `account:${reset.accountId}`, partnerId: reset.partnerId,
+        target: `account:${reset.accountId}`, detail: { resetId: reset.id },
+      }, ctx);
+      return undefined;
+    }
     const account = await store.getAccount(reset.partnerId, reset.accountId);
     const customer = await store.getCustomer(reset.partnerId, reset.customerId);
     const partner = await store.getPartner(reset.partnerId);

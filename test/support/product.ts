@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { validateConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startServer, type Running } from '../../src/server.js';
+import type { Clock } from '../../src/domain/ports.js';
 import { SmtpSink } from './smtp-sink.js';
 
 export async function freePort(): Promise<number> {
@@ -30,7 +31,7 @@ export interface Product extends Running {
  * The whole product as `npm start` runs it — embedded store, seeded demo tenants, demo OIDC IdP,
  * demo directory — but on free ports, in a temporary data folder, mailing to a real SMTP sink.
  */
-export async function startProduct(overrides: Partial<ConfigInput> = {}): Promise<Product> {
+export async function startProduct(overrides: Partial<ConfigInput> = {}, opts: { clock?: Clock } = {}): Promise<Product> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'resetbridge-test-'));
   const smtp = await SmtpSink.start();
   const port = await freePort();
@@ -45,7 +46,7 @@ export async function startProduct(overrides: Partial<ConfigInput> = {}): Promis
     log: { level: 'debug' },
     ...overrides,
   }, 'test');
-  const running = await startServer(config, { logger });
+  const running = await startServer(config, { logger, ...(opts.clock ? { clock: opts.clock } : {}) });
   return {
     ...running, smtp, dataDir, logLines,
     async stop() {

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { ResetService } from '../../services/reset.js';
 import { requestContext } from '../middleware/context.js';
 import { noStore } from '../middleware/security.js';
+import { throttled } from '../forgot/routes.js';
 
 /** The public hosted pages a user reaches from the reset mail. No sign-in: the link is the key. */
 export function resetRoutes(deps: { reset: ResetService }): Router {
@@ -12,7 +13,7 @@ export function resetRoutes(deps: { reset: ResetService }): Router {
     res.status(410).render('reset/invalid', { title: 'This link no longer works' });
 
   router.get('/:token', async (req, res) => {
-    const page = await deps.reset.open(req.params.token);
+    const page = await deps.reset.open(req.params.token, requestContext(req));
     if (!page) return invalid(res);
     res.render('reset/form', { title: 'Set a new password', ...page, problems: [], action: req.originalUrl });
   });
@@ -28,6 +29,8 @@ export function resetRoutes(deps: { reset: ResetService }): Router {
         return res.render('reset/done', { title: 'Password changed' });
       case 'invalid':
         return invalid(res);
+      case 'throttled':
+        return throttled(res, result.retryAfterSeconds);
       case 'busy':
         return res.status(409).render('reset/busy', { title: 'Please wait' });
       case 'rejected':

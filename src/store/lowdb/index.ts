@@ -109,6 +109,12 @@ export class LowdbStore implements Store {
     return a?.partnerId === partnerId ? a : undefined;
   }
 
+  async findAccountsByIdentifier(partnerId: string, identifier: string): Promise<Account[]> {
+    const id = identifier.trim().toLowerCase();
+    if (!id) return [];
+    return this.tenants.data.accounts.filter((a) => a.partnerId === partnerId && (a.login.toLowerCase() === id || a.email.toLowerCase() === id));
+  }
+
   async setAccountLastReset(partnerId: string, accountId: string, at: string): Promise<void> {
     const a = await this.getAccount(partnerId, accountId);
     if (!a) return;
