@@ -12,21 +12,30 @@ import { forgotRoutes } from './http/forgot/routes.js';
 import type { Logger } from './sync/contract.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { authRoutes, type SsoConnection } from './http/auth/routes.js';
+import { samlBodyParser, samlRoutes } from './http/auth/saml-routes.js';
+import { sessionTimeouts } from './http/auth/session-timeouts.js';
+import { idpAdminRoutes } from './http/idp-admin/routes.js';
+import { directoryRoutes } from './http/idp-admin/directories.js';
+import type { DirectoryAdminService } from './services/directories.js';
+import type { Clock } from './domain/ports.js';
 import { resetRoutes } from './http/reset/routes.js';
 import { csrf } from './http/middleware/csrf.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
 import { securityHeaders } from './http/middleware/security.js';
-import { absoluteTimeout } from './http/session.js';
 import { viewsDir } from './views.js';
 
 export interface AppDeps {
   config: Config;
-  services: { admin: AdminService; reset: ResetService; signIn: SignInService; selfService: SelfServiceService };
+  services: { admin: AdminService; reset: ResetService; signIn: SignInService; selfService: SelfServiceService; directories: DirectoryAdminService };
   connections: SsoConnection[];
   sessionStore: session.Store;
   sessionSecret: string;
   views: Eta;
   logger: Logger;
+  /** Time for session lifetimes; the system clock unless a test controls it. */
+  clock?: Clock;
+  /** Whether the store answers now; /readyz reports it so a load balancer can take the instance out. */
+  ready: () => Promise<boolean>;
 }
 
 /** The Express app without `listen()`, so tests can drive it with supertest or a real port. */
@@ -46,11 +55,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('view engine', 'eta');
   app.set('views', viewsDir);
 
-  app.use(securityHeaders({ https, formTargets: deps.connections.map((c) => issuerOrigin(c)).filter((o): o is string => !!o) }));
+  const formTargets = deps.connections.flatMap((c) => (c.protocol === 'saml' ? c.formOrigins() : [issuerOrigin(c)])).filter((o): o is string => !!o);
+  app.use(securityHeaders({ https, formTargets: [...new Set(formTargets)] }));
   app.use('/assets', express.static(path.join(viewsDir, 'static'), { maxAge: '1h', index: false }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/readyz', async (_req, res) => {
+    const reachable = await deps.ready().catch(() => false);
+    res.set('Cache-Control', 'no-store').status(reachable ? 200 : 503).json({ status: reachable ? 'ready' : 'unavailable', store: reachable ? 'reachable' : 'unreachable' });
+  });
+  app.use(samlBodyParser);
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
   app.use(cookieParser());
 
@@ -68,9 +83,13 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/reset', protection.protect, resetRoutes({ reset: deps.services.reset }));
   app.use('/forgot', protection.protect, forgotRoutes({ selfService: deps.services.selfService, ttlMinutes: Math.round(config.reset.selfServiceTtlSeconds / 60) }));
-  const signedIn = [sessions, absoluteTimeout(config.session.absoluteHours), protection.protect];
+  const clock = deps.clock ?? { now: () => new Date() };
+  const timeouts = sessionTimeouts({ signIn: deps.services.signIn, clock, absoluteHours: config.session.absoluteHours });
+  const signedIn = [sessions, timeouts, protection.protect];
   app.get('/', (_req, res) => res.redirect('/admin'));
-  app.use(signedIn, authRoutes({ connections: deps.connections, signIn: deps.services.signIn }));
+  app.use(samlRoutes({ connections: deps.connections, signIn: deps.services.signIn, clock, session: [sessions, timeouts] }));
+  app.use(signedIn, authRoutes({ connections: deps.connections, signIn: deps.services.signIn, clock }));
+  app.use('/idp-admin', signedIn, idpAdminRoutes([directoryRoutes({ directories: deps.services.directories })]));
   app.use('/admin', signedIn, adminRoutes({ admin: deps.services.admin, reset: deps.services.reset }));
 
   app.use(notFoundHandler);

@@ -7,6 +7,7 @@ import { pluginsDir } from './server.js';
 import { loadDirectories } from './sync/registry.js';
 import { verifyChain } from './domain/audit.js';
 import { LowdbStore } from './store/lowdb/index.js';
+import { importLowdbCommand, migrateCommand } from './store/postgres/commands.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -78,6 +79,29 @@ audit
     const store = await LowdbStore.open(path.resolve(config.dataDir));
     for (const e of await store.listAudit(opts.partner)) process.stdout.write(`${JSON.stringify(e)}\n`);
     await store.close();
+  });
+
+const db = program.command('db').description('the PostgreSQL store (DATABASE_URL or store.postgres.url)');
+const configOption = ['-c, --config <file>', 'config file (default: RESETBRIDGE_CONFIG or config/default.yaml)'] as const;
+const print = (line: string) => void process.stdout.write(`${line}\n`);
+
+db
+  .command('migrate')
+  .description('bring the database schema up to date (instances also do this at start)')
+  .option(...configOption)
+  .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://resetbridge:secret@db.internal:5432/resetbridge npx resetbridge db migrate')
+  .action(async (opts: { config?: string }) => {
+    await migrateCommand(loadConfig(opts.config ? { file: opts.config } : {}).store, print);
+  });
+
+db
+  .command('import-lowdb <dataDir>')
+  .description('copy an embedded installation (tenants, resets, audit chain, outbox, sessions) into an empty database')
+  .option(...configOption)
+  .addHelpText('after', '\nStop the embedded instance first. Example:\n  DATABASE_URL=postgres://resetbridge:secret@db.internal:5432/resetbridge npx resetbridge db import-lowdb data/')
+  .action(async (dataDir: string, opts: { config?: string }) => {
+    const chainOk = await importLowdbCommand(loadConfig(opts.config ? { file: opts.config } : {}).store, dataDir, print);
+    process.exitCode = chainOk ? 0 : 1;
   });
 
 try {

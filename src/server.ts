@@ -1,15 +1,16 @@
+import { hkdfSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { createApp } from './app.js';
-import { OidcConnection } from './auth/oidc.js';
+import { buildConnections, warmUp } from './auth/connections.js';
 import { PortSessionStore } from './auth/session-store.js';
 import type { Config } from './config/schema.js';
-import { demoDirectoryInstance, seedDemo, startDemoSso } from './demo/index.js';
+import { demoDirectoryInstance, seedDemo, startDemoSamlSso, startDemoSso, type TenantImporter } from './demo/index.js';
 import { commonPasswords } from './domain/blocklist.js';
-import type { Clock, MailTransport } from './domain/ports.js';
+import type { Clock, MailTransport, Store } from './domain/ports.js';
 import { createSecretBox } from './domain/secretbox.js';
 import { MailMessages } from './mail/messages.js';
 import { MailOutbox } from './mail/outbox.js';
@@ -21,18 +22,22 @@ import { ResetService } from './services/reset.js';
 import { SignInService } from './services/signin.js';
 import { SelfServiceService } from './services/self-service.js';
 import { LowdbStore } from './store/lowdb/index.js';
+import { PostgresStore } from './store/postgres/index.js';
 import type { Logger } from './sync/contract.js';
 import { SyncDispatcher } from './sync/dispatcher.js';
+import { createDirectoryCatalog } from './sync/catalog.js';
+import { DirectoryAdminService } from './services/directories.js';
 import { loadDirectories, type DirectoryRegistry } from './sync/registry.js';
 import { createViews } from './views.js';
 import { createRateLimiter } from './ratelimit/index.js';
+import { pwnedPasswords } from './policy/pwned.js';
 
 export const pluginsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'plugins');
 
 export interface Running {
   url: string;
   server: Server;
-  store: LowdbStore;
+  store: Store & TenantImporter;
   directories: DirectoryRegistry;
   demoIssuer?: string;
   close(): Promise<void>;
@@ -52,8 +57,7 @@ export async function startServer(config: Config, opts: { logger?: Logger; clock
   const dataDir = path.resolve(config.dataDir);
   const secrets = resolveSecrets(config, logger);
 
-  const store = await LowdbStore.open(dataDir);
-  await store.requeueInterruptedMail();
+  const { store, ready, rateLimits } = await openStore(config, dataDir, logger);
   const instances = [...config.directories];
   if (config.demo.seed) {
     await seedDemo(store, dataDir, logger);
@@ -62,7 +66,12 @@ export async function startServer(config: Config, opts: { logger?: Logger; clock
   const directories = await loadDirectories(instances, { pluginDirs: [pluginsDir], dataDir, logger });
 
   const demo = config.demo.idp ? await startDemoSso(config, logger) : undefined;
-  const connections = [...config.sso.connections, ...(demo?.connections ?? [])].map((c) => new OidcConnection(c, config.server.publicUrl));
+  const demoSaml = config.demo.samlIdp ? await startDemoSamlSso(config, logger) : undefined;
+  const connections = buildConnections(
+    [...config.sso.connections, ...(demo?.connections ?? []), ...(demoSaml?.connections ?? [])],
+    { publicUrl: config.server.publicUrl, store, clock, logger },
+  );
+  await warmUp(connections, logger);
 
   const views = createViews({ cache: config.env === 'production' });
   const audit = new AuditLog(store, clock);
@@ -77,25 +86,32 @@ export async function startServer(config: Config, opts: { logger?: Logger; clock
       ...(mail.partnerId ? { partnerId: mail.partnerId } : {}), detail: { mailId: mail.id, kind: mail.kind, attempt: mail.attempts },
     }),
   });
-  const limiter = createRateLimiter(config.rateLimits);
+  const limiter = createRateLimiter(config.rateLimits, rateLimits);
   const reset = new ResetService({
     store, clock, audit, admin, notifier: outbox,
     directory: new SyncDispatcher(directories, { logger }),
     blocklist: commonPasswords(),
     limiter,
+    ...(config.policy.breached.enabled ? { breached: { service: pwnedPasswords(config.policy.breached), onError: config.policy.breached.onError } } : {}),
     settings: {
       publicUrl: config.server.publicUrl,
       adminTtlSeconds: config.reset.adminTtlSeconds,
       selfServiceTtlSeconds: config.reset.selfServiceTtlSeconds,
+      codeKey: Buffer.from(hkdfSync('sha256', secrets.dataKey, Buffer.alloc(0), 'resetbridge reset codes', 32)),
       claimSeconds: config.reset.claimSeconds,
       policy: config.policy,
     },
   });
   const app = createApp({
-    config, views, logger, connections,
-    services: { admin, reset, signIn: new SignInService(store, audit), selfService: new SelfServiceService({ store, audit, reset, limiter, logger }) },
-    sessionStore: new PortSessionStore(store, config.session.idleMinutes * 60_000),
+    config, views, logger, connections, clock,
+    services: {
+      admin, reset, signIn: new SignInService(store, audit),
+      selfService: new SelfServiceService({ store, audit, reset, limiter, logger }),
+      directories: new DirectoryAdminService({ store, audit, catalog: createDirectoryCatalog(directories, clock) }),
+    },
+    sessionStore: new PortSessionStore(store, config.session.idleMinutes * 60_000, clock),
     sessionSecret: secrets.sessionSecret,
+    ready,
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -117,8 +133,28 @@ export async function startServer(config: Config, opts: { logger?: Logger; clock
       await outbox.stop();
       transport.close();
       await demo?.idp.close();
+      await demoSaml?.idp.close();
       await directories.close();
       await store.close();
     },
   };
+}
+
+interface OpenedStore {
+  store: Store & TenantImporter;
+  ready: () => Promise<boolean>;
+  /** Rate-limit counters shared through the store; unset: each instance counts in memory. */
+  rateLimits?: Parameters<typeof createRateLimiter>[1];
+}
+
+/** PostgreSQL when a URL is configured (several instances can share it), else the embedded store. */
+async function openStore(config: Config, dataDir: string, logger: Logger): Promise<OpenedStore> {
+  const { url, ...pool } = config.store.postgres;
+  if (url) {
+    const store = await PostgresStore.open({ url, ...pool }, logger);
+    return { store, ready: () => store.ping(), rateLimits: (bucket, limit) => store.rateLimiter(bucket, limit) };
+  }
+  const store = await LowdbStore.open(dataDir);
+  await store.requeueInterruptedMail();
+  return { store, ready: async () => true };
 }

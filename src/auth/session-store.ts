@@ -1,16 +1,24 @@
 import session from 'express-session';
-import type { Store as DataStore } from '../domain/ports.js';
+import type { Clock, Store as DataStore } from '../domain/ports.js';
 
-/** express-session on top of the Store port, so sessions live where the rest of the data does. */
+const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * express-session on top of the Store port, so sessions live where the rest of the data does.
+ *
+ * The idle timeout is enforced here, on the server: every request pushes the record's expiry
+ * `maxAge` ahead (rolling cookie + touch), and a record past its expiry is deleted and never
+ * loaded, whatever cookie the browser still sends.
+ */
 export class PortSessionStore extends session.Store {
-  constructor(private readonly store: DataStore, private readonly fallbackTtlMs: number) {
+  constructor(private readonly store: DataStore, private readonly fallbackTtlMs: number, private readonly clock: Clock = systemClock) {
     super();
   }
 
   override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {
     this.store.getSession(sid).then((rec) => {
       if (!rec) return cb(null, null);
-      if (rec.expiresAt <= new Date().toISOString()) {
+      if (rec.expiresAt <= this.clock.now().toISOString()) {
         return this.store.destroySession(sid).then(() => cb(null, null), cb);
       }
       cb(null, JSON.parse(rec.data) as session.SessionData);
@@ -18,7 +26,8 @@ export class PortSessionStore extends session.Store {
   }
 
   override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
-    const expires = sess.cookie?.expires ? new Date(sess.cookie.expires) : new Date(Date.now() + this.fallbackTtlMs);
+    const ttl = sess.cookie?.originalMaxAge ?? this.fallbackTtlMs;
+    const expires = new Date(this.clock.now().getTime() + ttl);
     this.store.setSession(sid, { data: JSON.stringify(sess), expiresAt: expires.toISOString() }).then(() => cb?.(), (e) => cb?.(e));
   }
 

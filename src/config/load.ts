@@ -19,6 +19,7 @@ const envOverrides: Array<[string, string[], (v: string) => unknown]> = [
   ['RESETBRIDGE_SESSION_SECRET', ['secrets', 'sessionSecret'], String],
   ['RESETBRIDGE_DATA_KEY', ['secrets', 'dataKey'], String],
   ['RESETBRIDGE_LOG_LEVEL', ['log', 'level'], String],
+  ['DATABASE_URL', ['store', 'postgres', 'url'], String],
 ];
 
 function setPath(obj: Record<string, unknown>, keys: string[], value: unknown): void {
@@ -81,8 +82,19 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const config = parsed.data;
   const problems: string[] = [];
   config.sso.connections.forEach((c, i) => {
-    c.clientSecret = resolveSecretRef(c.clientSecret, `sso.connections[${i}].clientSecret`, env, problems);
+    const at = `sso.connections[${i}]`;
+    const ref = (v: string | undefined, name: string) => (v === undefined ? undefined : resolveSecretRef(v, `${at}.${name}`, env, problems));
+    if (c.type === 'oidc') {
+      if (c.clientSecret) c.clientSecret = ref(c.clientSecret, 'clientSecret');
+      if (c.privateKey) c.privateKey = ref(c.privateKey, 'privateKey');
+      return;
+    }
+    if (c.sp.privateKey) c.sp.privateKey = ref(c.sp.privateKey, 'sp.privateKey');
+    if (c.sp.cert) c.sp.cert = ref(c.sp.cert, 'sp.cert');
+    if (c.idp.metadataXml) c.idp.metadataXml = ref(c.idp.metadataXml, 'idp.metadataXml');
+    if (c.idp.certs) c.idp.certs = c.idp.certs.map((cert, j) => ref(cert, `idp.certs[${j}]`) ?? '');
   });
+  if (config.store.postgres.url) config.store.postgres.url = resolveSecretRef(config.store.postgres.url, 'store.postgres.url', env, problems);
   if (config.mail.transport.type === 'smtp' && config.mail.transport.password) {
     config.mail.transport.password = resolveSecretRef(config.mail.transport.password, 'mail.transport.password', env, problems);
   }
@@ -106,8 +118,10 @@ function productionProblems(config: Config): string[] {
   if (!config.server.publicUrl.startsWith('https://')) p.push('server.publicUrl: must be https:// in production (reset links travel by email)');
   if (!config.secrets.sessionSecret) p.push('secrets.sessionSecret: required in production (e.g. env:RESETBRIDGE_SESSION_SECRET, 32+ random characters)');
   if (!config.secrets.dataKey) p.push('secrets.dataKey: required in production (e.g. env:RESETBRIDGE_DATA_KEY, `openssl rand -base64 32`)');
+  if (config.demo.samlIdp) p.push('demo.samlIdp: the demo SAML identity provider is refused in production (set demo.samlIdp: false)');
   config.sso.connections.forEach((c, i) => {
-    if (c.allowInsecureIssuer) p.push(`sso.connections[${i}].allowInsecureIssuer: refused in production (use the IdP's https issuer)`);
+    if (c.type === 'oidc' && c.allowInsecureIssuer) p.push(`sso.connections[${i}].allowInsecureIssuer: refused in production (use the IdP's https issuer)`);
+    if (c.type === 'saml' && c.allowInsecureMetadataUrl) p.push(`sso.connections[${i}].allowInsecureMetadataUrl: refused in production (use the IdP's https metadata URL)`);
   });
   return p;
 }

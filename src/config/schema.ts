@@ -144,6 +144,26 @@ export const configSchema = z.object({
   }).prefault({}),
   /** Where the embedded store, the demo directory and file mail live. Relative to the working directory. */
   dataDir: z.string().default('data'),
+  /** Without `store.postgres.url` the embedded lowdb store in `<dataDir>/store` is used (one instance). */
+  store: z.object({
+    postgres: z.object({
+      /**
+       * PostgreSQL URL, for several instances sharing one database; `DATABASE_URL` sets it. A reference
+       * (`env:NAME`, `file:PATH`) keeps the password out of the file. A schema other than `public`:
+       * `?options=-c%20search_path%3D<schema>`. Migrations run at start.
+       */
+      url: z.string().min(1).optional(),
+      /** Connections each instance keeps open at most. */
+      poolSize: z.number().int().min(1).default(10),
+      /** Any statement running longer is cancelled, ms; the request then answers 503. */
+      statementTimeoutMs: z.number().int().positive().default(5000),
+      /** Giving up on opening one connection, ms. */
+      connectTimeoutMs: z.number().int().positive().default(5000),
+      /** At start, how often to try again while the database cannot be reached (it may still be starting), and how far apart, ms. */
+      connectRetries: z.number().int().min(0).default(10),
+      connectRetryDelayMs: z.number().int().positive().default(2000),
+    }).prefault({}),
+  }).prefault({}),
   secrets: z.object({
     /** Signs session and CSRF cookies. Unset: generated once into `<dataDir>/secrets.json` (development only). */
     sessionSecret: z.string().min(32).optional(),
@@ -163,6 +183,14 @@ export const configSchema = z.object({
     minLength: z.number().int().min(8).default(12),
     /** Accepted length; never truncated. NIST asks for at least 64, we allow far more. */
     maxLength: z.number().int().min(64).default(256),
+    /** Optional breached-password look-up by k-anonymity (only a 5-character hash prefix is sent). */
+    breached: z.object({
+      enabled: z.boolean().default(false),
+      rangeUrl: z.url().default('https://api.pwnedpasswords.com/range/'),
+      /** `allow`: accept the password when the service cannot be reached (fail open); `reject`: refuse it (fail closed). */
+      onError: z.enum(['allow', 'reject']).default('allow'),
+      timeoutMs: z.number().int().positive().default(3000),
+    }).prefault({}),
   }).prefault({}),
   /** Throttling; each bucket allows `points` actions per `seconds`. A reset request never locks an account. */
   rateLimits: z.object({

@@ -20,6 +20,7 @@ export const demoPartners: Partner[] = [
 export const demoAdmins: DemoAdmin[] = [
   { email: 'alice@northwind-partners.example', password: 'northwind-demo', name: 'Alice Moreau', partnerId: 'northwind', groups: ['resetbridge-admins'] },
   { email: 'bob@contoso-reseller.example', password: 'contoso-demo', name: 'Bob Tanaka', partnerId: 'contoso', groups: ['resetbridge-admins'] },
+  { email: 'dana@northwind-partners.example', password: 'northwind-demo', name: 'Dana Okafor', partnerId: 'northwind', groups: ['resetbridge-admins', 'resetbridge-idp-admins'] },
   { email: 'carol@northwind-partners.example', password: 'northwind-demo', name: 'Carol Jensen', partnerId: 'northwind', groups: ['sales'] },
 ];
 

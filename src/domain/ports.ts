@@ -1,5 +1,5 @@
 import type {
-  Account, AuditEvent, AuditInput, Customer, OutboxMail, Page, Partner, ResetRecord,
+  Account, AuditEvent, AuditInput, Customer, DirectoryBinding, OutboxMail, Page, Partner, ResetRecord,
 } from './types.js';
 
 export interface CustomerQuery {
@@ -18,6 +18,8 @@ export interface Store {
 
   listCustomers(partnerId: string, query: CustomerQuery): Promise<Page<Customer>>;
   getCustomer(partnerId: string, customerId: string): Promise<Customer | undefined>;
+  /** Binds the company to a directory instance (or unbinds it with `undefined`). */
+  setCustomerDirectory(partnerId: string, customerId: string, binding: DirectoryBinding | undefined): Promise<void>;
   listAccounts(partnerId: string, customerId: string): Promise<Account[]>;
   getAccount(partnerId: string, accountId: string): Promise<Account | undefined>;
   /** Accounts of the partner whose login or email equals `identifier`, ignoring case. */
@@ -26,7 +28,13 @@ export interface Store {
 
   /** Saves a new reset and revokes every other open reset of the same account. */
   createReset(reset: ResetRecord): Promise<void>;
+  /** By the mailed token's hash or by the hash of the token handed out for a correct code. */
   findResetByHash(tokenHash: string): Promise<ResetRecord | undefined>;
+  /** Open (not consumed, not revoked) resets of accounts with this email, across partners: the code page's look-up. */
+  findOpenResetsByEmail(email: string): Promise<ResetRecord[]>;
+  /** Counts one wrong code; returns the attempts so far. */
+  recordCodeFailure(resetId: string): Promise<number>;
+  setAltTokenHash(resetId: string, altTokenHash: string): Promise<void>;
   /** Atomically marks an open, unclaimed (or lease-expired) reset as claimed until `until`. */
   claimReset(tokenHash: string, now: string, until: string): Promise<ResetRecord | undefined>;
   releaseReset(resetId: string): Promise<void>;
@@ -111,6 +119,9 @@ export interface ResetLinkMail {
   url: string;
   expiresAt: Date;
   flow: 'admin' | 'self-service';
+  /** Short code for opening the form on another device, and the page to enter it. */
+  code: string;
+  codeUrl: string;
 }
 
 export interface PasswordChangedMail {
@@ -141,4 +152,25 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterSecon
 /** Counters that hold across instances when the store is shared. */
 export interface RateLimiter {
   consume(bucket: RateBucket, key: string): Promise<RateDecision>;
+}
+
+/** Optional check against a breached-password corpus; 'unknown' when the service cannot answer. */
+export interface BreachedPasswords {
+  check(password: string): Promise<'breached' | 'clean' | 'unknown'>;
+}
+
+export interface DirectoryStatus {
+  id: string;
+  plugin: string;
+  /** The instance's configuration with secrets replaced by '••••'. */
+  config: unknown;
+  capabilities: Record<string, unknown>;
+  lastTest?: { ok: boolean; message: string; at: string };
+}
+
+/** The configured directory adapter instances, as the IdP admin sees and tests them. */
+export interface DirectoryCatalog {
+  list(): DirectoryStatus[];
+  get(id: string): DirectoryStatus | undefined;
+  test(id: string): Promise<{ ok: boolean; message: string; at: string }>;
 }

@@ -51,6 +51,11 @@ export interface ResetRecord {
   createdAt: string;
   expiresAt: string;
   createdBy: string;
+  /** HMAC of the short code mailed beside the link (for opening on another device). */
+  codeHash?: string;
+  codeAttempts?: number;
+  /** SHA-256 of the token handed out after a correct code; works like the mailed one. */
+  altTokenHash?: string;
   /** Set while one submit is writing to the directory, so a racing submit cannot also write. */
   claimedUntil?: string;
   consumedAt?: string;

@@ -62,7 +62,10 @@ export class MailOutbox implements Notifier {
       return;
     }
     clearTimeout(this.timer);
-    this.running = this.drain().finally(() => {
+    // A pass that fails (the database is down) is retried at the next poll, never left unhandled.
+    this.running = this.drain().catch((e: unknown) => {
+      this.deps.logger.warn({ error: (e as Error).message }, 'mail delivery pass failed; will try again');
+    }).finally(() => {
       this.running = undefined;
       if (!this.stopped) this.timer = setTimeout(() => this.kick(), this.deps.pollMs);
     });

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import { maskEmail } from '../domain/mask.js';
 import { checkPassword, requirements, type Blocklist, type PolicySettings } from '../domain/policy.js';
-import type { Clock, DirectorySync, Notifier, RateLimiter, RequestContext, Store } from '../domain/ports.js';
+import type { BreachedPasswords, Clock, DirectorySync, Notifier, RateLimiter, RequestContext, Store } from '../domain/ports.js';
 import { hashToken, looksLikeToken, newToken } from '../domain/tokens.js';
 import type { Account, AdminUser, Customer, Partner, ResetFlow, ResetRecord } from '../domain/types.js';
 import type { AdminService } from './admin.js';
@@ -14,7 +14,13 @@ export interface ResetSettings {
   selfServiceTtlSeconds: number;
   claimSeconds: number;
   policy: PolicySettings;
+  /** Key for the HMAC of mailed codes: a stolen data file does not give the codes away. */
+  codeKey: Buffer;
 }
+
+const CODE_ATTEMPTS = 5;
+
+export type CodeResult = { status: 'ok'; token: string } | { status: 'wrong' } | { status: 'throttled'; retryAfterSeconds: number };
 
 export interface ResetPageData {
   login: string;
@@ -49,6 +55,7 @@ export class ResetService {
       blocklist: Blocklist;
       limiter: RateLimiter;
       settings: ResetSettings;
+      breached?: { service: BreachedPasswords; onError: 'allow' | 'reject' };
     },
   ) {}
 
@@ -88,8 +95,11 @@ export class ResetService {
     const now = clock.now();
     const ttl = flow === 'admin' ? settings.adminTtlSeconds : settings.selfServiceTtlSeconds;
     const expiresAt = new Date(now.getTime() + ttl * 1000);
+    const id = randomUUID();
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const reset: ResetRecord = {
-      id: randomUUID(), partnerId: partner.id, customerId: customer.id, accountId: account.id, tokenHash: hashToken(token),
+      id, partnerId: partner.id, customerId: customer.id, accountId: account.id, tokenHash: hashToken(token),
+      codeHash: this.codeHash(id, code), codeAttempts: 0,
       flow, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), createdBy: actor,
     };
     await store.createReset(reset);
@@ -99,8 +109,44 @@ export class ResetService {
     }, ctx);
     await this.deps.notifier.resetLink({
       to: account.email, accountName: account.name, login: account.login, partnerName: partner.name,
-      companyName: customer.name, url: `${settings.publicUrl.replace(/\/$/, '')}/reset/${token}`, expiresAt, flow,
+      companyName: customer.name, url: `${this.base}/reset/${token}`, expiresAt, flow,
+      code: `${code.slice(0, 3)} ${code.slice(3)}`, codeUrl: `${this.base}/reset/code`,
     }, partner.id);
+  }
+
+  private get base(): string {
+    return this.deps.settings.publicUrl.replace(/\/$/, '');
+  }
+
+  private codeHash(resetId: string, code: string): string {
+    return createHmac('sha256', this.deps.settings.codeKey).update(`${resetId}:${code}`).digest('hex');
+  }
+
+  /**
+   * "Enter the code from your email": a correct code for an open reset of that address hands out a
+   * fresh token that opens the same form. Five wrong codes disable the code (the link still works).
+   */
+  async redeemCode(email: string, code: string, ctx: RequestContext): Promise<CodeResult> {
+    const decision = await this.deps.limiter.consume('redeemPerIp', ctx.ip);
+    if (!decision.allowed) return { status: 'throttled', retryAfterSeconds: decision.retryAfterSeconds };
+    const digits = code.replace(/\D/g, '');
+    const now = this.deps.clock.now().toISOString();
+    const candidates = (await this.deps.store.findOpenResetsByEmail(email.slice(0, 320)))
+      .filter((r) => r.codeHash && (r.codeAttempts ?? 0) < CODE_ATTEMPTS && r.expiresAt > now);
+    for (const r of candidates) {
+      const expected = Buffer.from(r.codeHash!, 'hex');
+      if (digits.length === 6 && timingSafeEqual(expected, Buffer.from(this.codeHash(r.id, digits), 'hex'))) {
+        const token = newToken();
+        await this.deps.store.setAltTokenHash(r.id, hashToken(token));
+        await this.deps.audit.record({ type: 'reset.code-accepted', outcome: 'success', actor: `account:${r.accountId}`, partnerId: r.partnerId, target: `account:${r.accountId}`, detail: { resetId: r.id } }, ctx);
+        return { status: 'ok', token };
+      }
+    }
+    for (const r of candidates) {
+      const attempts = await this.deps.store.recordCodeFailure(r.id);
+      await this.deps.audit.record({ type: 'reset.code-rejected', outcome: 'failure', actor: `account:${r.accountId}`, partnerId: r.partnerId, target: `account:${r.accountId}`, detail: { resetId: r.id, attempts } }, ctx);
+    }
+    return { status: 'wrong' };
   }
 
   /** What the hosted page shows for a link. Changes nothing: mail scanners fetch links too. */
@@ -133,6 +179,11 @@ export class ResetService {
       await audit.record({ ...base, type: 'reset.rejected', outcome: 'failure', detail: { resetId: reset.id, by: 'local-policy' } }, ctx);
       return { status: 'rejected', problems: policy.problems, page };
     }
+    const breachProblem = await this.breachProblem(password);
+    if (breachProblem) {
+      await audit.record({ ...base, type: 'reset.rejected', outcome: 'failure', detail: { resetId: reset.id, by: 'breached-passwords' } }, ctx);
+      return { status: 'rejected', problems: [breachProblem], page };
+    }
 
     const now = clock.now();
     const claimed = await store.claimReset(reset.tokenHash, now.toISOString(), new Date(now.getTime() + settings.claimSeconds * 1000).toISOString());
@@ -141,7 +192,10 @@ export class ResetService {
     const outcome = await this.deps.directory.apply(customer, account, password);
     if (outcome.kind !== 'applied') {
       await store.releaseReset(reset.id);
-      await audit.record({ ...base, type: 'sync.failed', outcome: 'failure', detail: { resetId: reset.id, class: outcome.kind } }, ctx);
+      await audit.record({
+        ...base, type: 'sync.failed', outcome: 'failure',
+        detail: { resetId: reset.id, class: outcome.kind, instance: customer.directory?.instance ?? '(none)' },
+      }, ctx);
       if (outcome.kind === 'policy') return { status: 'rejected', problems: [outcome.message], page };
       return outcome.kind === 'transient' ? { status: 'unreachable', page } : { status: 'failed', page };
     }
@@ -155,6 +209,15 @@ export class ResetService {
       companyName: customer.name, at, ip: ctx.ip,
     }, reset.partnerId);
     return { status: 'changed' };
+  }
+
+  private async breachProblem(password: string): Promise<string | undefined> {
+    const breached = this.deps.breached;
+    if (!breached) return undefined;
+    const verdict = await breached.service.check(password);
+    if (verdict === 'breached') return 'This password has appeared in a data breach, so attackers try it. Choose another one.';
+    if (verdict === 'unknown' && breached.onError === 'reject') return 'We could not check your password against known breaches just now. Your password has not been changed. Please try again in a few minutes.';
+    return undefined;
   }
 
   private async load(token: string, ctx: RequestContext): Promise<Loaded | undefined> {

@@ -46,7 +46,17 @@ export class SignInService {
     await this.audit.record({ type: 'admin.signin', outcome: 'failure', actor: 'anonymous', partnerId, target: `connection:${connectionId}`, detail: { reason } }, ctx);
   }
 
-  async signedOut(admin: AdminUser, ctx: RequestContext): Promise<void> {
-    await this.audit.record({ type: 'admin.signout', outcome: 'success', actor: `admin:${admin.email}`, partnerId: admin.partnerId }, ctx);
+  /** `how`: 'user' (the Sign out button), 'idp' (Single Logout from the IdP), or why the session was ended. */
+  async signedOut(admin: AdminUser, ctx: RequestContext, how = 'user'): Promise<void> {
+    await this.audit.record({
+      type: 'admin.signout', outcome: 'success', actor: `admin:${admin.email || admin.sub}`, partnerId: admin.partnerId,
+      target: `connection:${admin.connectionId}`, detail: { reason: how },
+    }, ctx);
+  }
+
+  /** A signed-in admin keeps access only while their partner is enabled. */
+  async stillAllowed(admin: AdminUser): Promise<boolean> {
+    const partner = await this.store.getPartner(admin.partnerId);
+    return !!partner && !partner.disabled;
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -27,13 +28,30 @@ export interface Product extends Running {
   stop(): Promise<void>;
 }
 
+export interface ProductOptions {
+  clock?: Clock;
+  /** The PostgreSQL store at this URL instead of the embedded one. */
+  databaseUrl?: string;
+  /** Config `secrets`: instances given the same ones accept each other's session and CSRF cookies. */
+  secrets?: { sessionSecret: string; dataKey: string };
+  /** This data folder (kept after stop) instead of a new one, e.g. another instance's, to share its demo directory. */
+  dataDir?: string;
+  /** This SMTP sink (kept after stop) instead of a new one, so the mails of several instances land in one place. */
+  smtp?: SmtpSink;
+}
+
+/** Fresh random secrets, to hand to every instance of one installation. */
+export function newSecrets(): { sessionSecret: string; dataKey: string } {
+  return { sessionSecret: randomBytes(32).toString('base64url'), dataKey: randomBytes(32).toString('base64') };
+}
+
 /**
  * The whole product as `npm start` runs it — embedded store, seeded demo tenants, demo OIDC IdP,
  * demo directory — but on free ports, in a temporary data folder, mailing to a real SMTP sink.
  */
-export async function startProduct(overrides: Partial<ConfigInput> = {}, opts: { clock?: Clock } = {}): Promise<Product> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'resetbridge-test-'));
-  const smtp = await SmtpSink.start();
+export async function startProduct(overrides: Partial<ConfigInput> = {}, opts: ProductOptions = {}): Promise<Product> {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'resetbridge-test-'));
+  const smtp = opts.smtp ?? await SmtpSink.start();
   const port = await freePort();
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
@@ -44,6 +62,8 @@ export async function startProduct(overrides: Partial<ConfigInput> = {}, opts: {
     demo: { seed: true, idp: true, idpPort: 0 },
     mail: { from: 'resetbridge test <no-reply@test.example>', transport: { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, pool: false }, pollMs: 100 },
     log: { level: 'debug' },
+    ...(opts.databaseUrl ? { store: { postgres: { url: opts.databaseUrl, connectRetries: 0, connectTimeoutMs: 2000 } } } : {}),
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...overrides,
   }, 'test');
   const running = await startServer(config, { logger, ...(opts.clock ? { clock: opts.clock } : {}) });
@@ -51,8 +71,8 @@ export async function startProduct(overrides: Partial<ConfigInput> = {}, opts: {
     ...running, smtp, dataDir, logLines,
     async stop() {
       await running.close();
-      await smtp.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.smtp) await smtp.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

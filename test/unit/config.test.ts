@@ -40,7 +40,7 @@ describe('configuration', () => {
 
   it('resolves secrets by env reference and names a missing variable without a value', () => {
     const base = { sso: { connections: [{ id: 'acme', type: 'oidc', partner: 'acme', displayName: 'Acme', issuer: 'https://idp.acme.example', clientId: 'rb', clientSecret: 'env:ACME_SECRET' }] } };
-    expect(validateConfig(base, 'x', { ACME_SECRET: 's3cr3t' }).sso.connections[0]!.clientSecret).toBe('s3cr3t');
+    expect(validateConfig(base, 'x', { ACME_SECRET: 's3cr3t' }).sso.connections[0]).toMatchObject({ clientSecret: 's3cr3t' });
     expect(problems(base, {})).toEqual(['sso.connections[0].clientSecret: environment variable ACME_SECRET is not set (set it, or change the reference)']);
   });
 });

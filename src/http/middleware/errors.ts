@@ -13,7 +13,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const status = typeof err?.status === 'number' ? err.status : typeof err?.statusCode === 'number' ? err.statusCode : 500;
     const exposed = err instanceof AppError ? err.expose : status < 500 && typeof err?.message === 'string';
     const correlationId = randomUUID();
-    if (status >= 500) logger.error({ correlationId, code: err?.code, err: String(err?.stack ?? err).slice(0, 2000), path: req.path }, 'request failed');
+    // 503 is an outage of something we depend on (the database), not a bug: no stack, and a time to come back.
+    const outage = status === 503 && err instanceof AppError;
+    if (outage) {
+      logger.warn({ correlationId, code: err.code, detail: err.detail, path: req.path }, 'request failed: service unavailable');
+      res.set('Retry-After', '60');
+    } else if (status >= 500) logger.error({ correlationId, code: err?.code, err: String(err?.stack ?? err).slice(0, 2000), path: req.path }, 'request failed');
     const message = exposed ? String(err.message) : 'Something went wrong on our side. Please try again in a few minutes.';
     const code = (err instanceof AppError ? err.code : err?.code) ?? (status === 404 ? 'NOT_FOUND' : 'INTERNAL');
     res.status(status);
@@ -21,6 +26,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.json({ error: code, message, ...(exposed ? {} : { correlationId }) });
       return;
     }
-    res.render('errors/error', { status, message, correlationId: exposed ? undefined : correlationId, title: status === 404 ? 'Not found' : 'Error' });
+    res.render('errors/error', { status, message, correlationId: exposed ? undefined : correlationId, title: status === 404 ? 'Not found' : outage ? 'Temporarily unavailable' : 'Error' });
   };
 }

@@ -12,6 +12,21 @@ export function resetRoutes(deps: { reset: ResetService }): Router {
   const invalid = (res: import('express').Response) =>
     res.status(410).render('reset/invalid', { title: 'This link no longer works' });
 
+  router.get('/code', (_req, res) => {
+    res.render('reset/code', { title: 'Enter the code from your email', email: '', error: undefined });
+  });
+
+  router.post('/code', async (req, res) => {
+    const email = String(req.body?.email ?? '').trim();
+    const result = await deps.reset.redeemCode(email, String(req.body?.code ?? ''), requestContext(req));
+    if (result.status === 'throttled') return throttled(res, result.retryAfterSeconds);
+    if (result.status === 'ok') return res.redirect(303, `/reset/${result.token}`);
+    res.status(422).render('reset/code', {
+      title: 'Enter the code from your email', email,
+      error: 'That code is not right for this email address, or it has expired. Check the email, or use the link in it.',
+    });
+  });
+
   router.get('/:token', async (req, res) => {
     const page = await deps.reset.open(req.params.token, requestContext(req));
     if (!page) return invalid(res);

@@ -3,7 +3,7 @@ import type { Low } from 'lowdb';
 import { chainEvent } from '../../domain/audit.js';
 import type { AdminRecord, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
 import type {
-  Account, AuditEvent, AuditInput, Customer, OutboxMail, Page, Partner, ResetRecord,
+  Account, AuditEvent, AuditInput, Customer, DirectoryBinding, OutboxMail, Page, Partner, ResetRecord,
 } from '../../domain/types.js';
 import { openCollection } from './collection.js';
 
@@ -98,6 +98,14 @@ export class LowdbStore implements Store {
     return c?.partnerId === partnerId ? c : undefined;
   }
 
+  async setCustomerDirectory(partnerId: string, customerId: string, binding: DirectoryBinding | undefined): Promise<void> {
+    const c = await this.getCustomer(partnerId, customerId);
+    if (!c) return;
+    if (binding) c.directory = { ...binding };
+    else delete c.directory;
+    await this.tenants.write();
+  }
+
   async listAccounts(partnerId: string, customerId: string): Promise<Account[]> {
     return this.tenants.data.accounts
       .filter((a) => a.partnerId === partnerId && a.customerId === customerId)
@@ -131,12 +139,33 @@ export class LowdbStore implements Store {
   }
 
   async findResetByHash(tokenHash: string): Promise<ResetRecord | undefined> {
-    return this.resets.data.resets.find((r) => r.tokenHash === tokenHash);
+    return this.resets.data.resets.find((r) => r.tokenHash === tokenHash || r.altTokenHash === tokenHash);
+  }
+
+  async findOpenResetsByEmail(email: string): Promise<ResetRecord[]> {
+    const e = email.trim().toLowerCase();
+    const ids = new Set(this.tenants.data.accounts.filter((a) => a.email.toLowerCase() === e).map((a) => a.id));
+    return this.resets.data.resets.filter((r) => ids.has(r.accountId) && !r.consumedAt && !r.revokedAt).map((r) => ({ ...r }));
+  }
+
+  async recordCodeFailure(resetId: string): Promise<number> {
+    const r = this.resets.data.resets.find((x) => x.id === resetId);
+    if (!r) return Number.POSITIVE_INFINITY;
+    r.codeAttempts = (r.codeAttempts ?? 0) + 1;
+    await this.resets.write();
+    return r.codeAttempts;
+  }
+
+  async setAltTokenHash(resetId: string, altTokenHash: string): Promise<void> {
+    const r = this.resets.data.resets.find((x) => x.id === resetId);
+    if (!r) return;
+    r.altTokenHash = altTokenHash;
+    await this.resets.write();
   }
 
   async claimReset(tokenHash: string, now: string, until: string): Promise<ResetRecord | undefined> {
     // Single process: find-and-set runs without an await in between, so it is atomic.
-    const r = this.resets.data.resets.find((x) => x.tokenHash === tokenHash);
+    const r = this.resets.data.resets.find((x) => x.tokenHash === tokenHash || x.altTokenHash === tokenHash);
     if (!r || r.consumedAt || r.revokedAt || r.expiresAt <= now) return undefined;
     if (r.claimedUntil && r.claimedUntil > now) return undefined;
     r.claimedUntil = until;
