@@ -3,10 +3,9 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config/load.js';
 import { demoDirectoryInstance } from './demo/index.js';
-import { pluginsDir } from './server.js';
+import { openStore, pluginsDir } from './server.js';
 import { loadDirectories } from './sync/registry.js';
 import { verifyChain } from './domain/audit.js';
-import { LowdbStore } from './store/lowdb/index.js';
 import { importLowdbCommand, migrateCommand } from './store/postgres/commands.js';
 
 async function readStdin(): Promise<string> {
@@ -58,7 +57,7 @@ audit
   .addHelpText('after', '\nExample:\n  npx resetbridge audit verify')
   .action(async (opts: { config?: string; json?: boolean }) => {
     const config = loadConfig(opts.config ? { file: opts.config } : {});
-    const store = await LowdbStore.open(path.resolve(config.dataDir));
+    const { store } = await openStore(config, path.resolve(config.dataDir), pino({ level: 'silent' }));
     const events = await store.listAudit();
     const result = verifyChain(events);
     if (opts.json) process.stdout.write(`${JSON.stringify({ events: events.length, ...result })}\n`);
@@ -76,7 +75,7 @@ audit
   .addHelpText('after', '\nExample:\n  npx resetbridge audit export --partner northwind > audit.jsonl')
   .action(async (opts: { config?: string; partner?: string }) => {
     const config = loadConfig(opts.config ? { file: opts.config } : {});
-    const store = await LowdbStore.open(path.resolve(config.dataDir));
+    const { store } = await openStore(config, path.resolve(config.dataDir), pino({ level: 'silent' }));
     for (const e of await store.listAudit(opts.partner)) process.stdout.write(`${JSON.stringify(e)}\n`);
     await store.close();
   });

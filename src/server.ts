@@ -148,7 +148,8 @@ interface OpenedStore {
 }
 
 /** PostgreSQL when a URL is configured (several instances can share it), else the embedded store. */
-async function openStore(config: Config, dataDir: string, logger: Logger): Promise<OpenedStore> {
+/** The configured store: PostgreSQL when `store.postgres.url` (or DATABASE_URL) is set, else the embedded one. */
+export async function openStore(config: Config, dataDir: string, logger: Logger): Promise<OpenedStore> {
   const { url, ...pool } = config.store.postgres;
   if (url) {
     const store = await PostgresStore.open({ url, ...pool }, logger);

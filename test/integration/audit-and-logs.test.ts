@@ -7,7 +7,9 @@ import { HttpClient } from '../support/http-client.js';
 import { resetLinkFor, resetThroughConsole, signInAsAdmin, submitPassword } from '../support/journey.js';
 import { startProduct, type Product } from '../support/product.js';
 
-const run = promisify(execFile);
+const exec = promisify(execFile);
+// The CLI reads the store this test's product uses: the embedded one, even when CI sets DATABASE_URL.
+const run = (file: string, args: string[]) => exec(file, args, { env: { ...process.env, DATABASE_URL: '' } });
 const cli = path.resolve('bin/resetbridge.js');
 let product: Product;
 let now = Date.parse('2026-11-27T09:00:00Z');
