@@ -1,5 +1,6 @@
 import path from 'node:path';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
+import type { Metrics } from './observability/metrics.js';
 import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import type { Eta } from 'eta';
@@ -36,6 +37,12 @@ export interface AppDeps {
   clock?: Clock;
   /** Whether the store answers now; /readyz reports it so a load balancer can take the instance out. */
   ready: () => Promise<boolean>;
+  /** Further readiness checks for /readyz (mail transport, directories); `ok: false` on a required one fails it. */
+  checks?: () => Promise<Record<string, { ok: boolean; required: boolean; detail?: string }>>;
+  /** Prometheus metrics and request timing; absent, /metrics answers 404. */
+  metrics?: Metrics;
+  /** One JSON line per request (pino-http). */
+  httpLogger?: RequestHandler;
 }
 
 /** The Express app without `listen()`, so tests can drive it with supertest or a real port. */
@@ -45,6 +52,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.set('trust proxy', config.server.trustProxy);
   app.disable('x-powered-by');
+  if (deps.httpLogger) app.use(deps.httpLogger);
+  if (deps.metrics) app.use(deps.metrics.timing);
   app.engine('eta', (file, data, done) => {
     try {
       done(null, deps.views.render(path.relative(viewsDir, file).replace(/\.eta$/, ''), data as object));
@@ -63,8 +72,22 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.get('/readyz', async (_req, res) => {
     const reachable = await deps.ready().catch(() => false);
-    res.set('Cache-Control', 'no-store').status(reachable ? 200 : 503).json({ status: reachable ? 'ready' : 'unavailable', store: reachable ? 'reachable' : 'unreachable' });
+    const checks = (await deps.checks?.().catch(() => undefined)) ?? {};
+    const ok = reachable && Object.values(checks).every((c) => c.ok || !c.required);
+    res.set('Cache-Control', 'no-store').status(ok ? 200 : 503).json({
+      status: ok ? 'ready' : 'unavailable', store: reachable ? 'reachable' : 'unreachable', checks,
+    });
   });
+  if (deps.metrics && config.metrics.enabled) {
+    const { registry } = deps.metrics;
+    app.get('/metrics', async (req, res) => {
+      if (config.metrics.token && req.get('authorization') !== `Bearer ${config.metrics.token}`) {
+        res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'UNAUTHORIZED', message: 'A metrics token is required.' });
+        return;
+      }
+      res.set('Content-Type', registry.contentType).send(await registry.metrics());
+    });
+  }
   app.use(samlBodyParser);
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
   app.use(cookieParser());

@@ -29,6 +29,10 @@ import { createDirectoryCatalog } from './sync/catalog.js';
 import { DirectoryAdminService } from './services/directories.js';
 import { loadDirectories, type DirectoryRegistry } from './sync/registry.js';
 import { createViews } from './views.js';
+import type { Logger as PinoLogger } from 'pino';
+import { createMetrics } from './observability/metrics.js';
+import { httpLog } from './observability/http-log.js';
+import { readinessChecks } from './observability/readiness.js';
 import { createRateLimiter } from './ratelimit/index.js';
 import { pwnedPasswords } from './policy/pwned.js';
 
@@ -43,7 +47,7 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Config): Logger & { level: string } {
+export function createLogger(config: Config): PinoLogger {
   return pino({
     level: config.log.level,
     ...(config.log.pretty ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname' } } } : {}),
@@ -51,7 +55,7 @@ export function createLogger(config: Config): Logger & { level: string } {
 }
 
 /** Composition root: builds every part from the config and starts listening. */
-export async function startServer(config: Config, opts: { logger?: Logger; clock?: Clock; transport?: MailTransport } = {}): Promise<Running> {
+export async function startServer(config: Config, opts: { logger?: PinoLogger; clock?: Clock; transport?: MailTransport } = {}): Promise<Running> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? { now: () => new Date() };
   const dataDir = path.resolve(config.dataDir);
@@ -75,6 +79,9 @@ export async function startServer(config: Config, opts: { logger?: Logger; clock
 
   const views = createViews({ cache: config.env === 'production' });
   const audit = new AuditLog(store, clock);
+  const metrics = createMetrics();
+  audit.onEvent(metrics.onAudit);
+  const catalog = createDirectoryCatalog(directories, clock);
   const admin = new AdminService(store);
   const transport = opts.transport ?? createMailTransport(config.mail.transport, { from: config.mail.from, dataDir, logger });
   const outbox = new MailOutbox({
@@ -102,12 +109,15 @@ export async function startServer(config: Config, opts: { logger?: Logger; clock
       policy: config.policy,
     },
   });
+  const selfService = new SelfServiceService({ store, audit, reset, limiter, logger });
   const app = createApp({
-    config, views, logger, connections, clock,
+    config, views, logger, connections, clock, metrics,
+    httpLogger: httpLog(logger),
+    checks: readinessChecks(transport, catalog, config.mail.verifySeconds * 1000),
     services: {
       admin, reset, signIn: new SignInService(store, audit),
-      selfService: new SelfServiceService({ store, audit, reset, limiter, logger }),
-      directories: new DirectoryAdminService({ store, audit, catalog: createDirectoryCatalog(directories, clock) }),
+      selfService,
+      directories: new DirectoryAdminService({ store, audit, catalog }),
     },
     sessionStore: new PortSessionStore(store, config.session.idleMinutes * 60_000, clock),
     sessionSecret: secrets.sessionSecret,
@@ -126,10 +136,13 @@ export async function startServer(config: Config, opts: { logger?: Logger; clock
     url, server, store, directories,
     ...(demo ? { demoIssuer: demo.idp.issuer } : {}),
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // Stop accepting, let in-flight requests finish (bounded), then finish queued work.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(timer);
+      await selfService.settle();
       await outbox.stop();
       transport.close();
       await demo?.idp.close();

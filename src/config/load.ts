@@ -98,10 +98,16 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   if (config.mail.transport.type === 'smtp' && config.mail.transport.password) {
     config.mail.transport.password = resolveSecretRef(config.mail.transport.password, 'mail.transport.password', env, problems);
   }
+  if (config.metrics.token) config.metrics.token = resolveSecretRef(config.metrics.token, 'metrics.token', env, problems);
   for (const key of ['sessionSecret', 'dataKey'] as const) {
     const v = config.secrets[key];
     if (v) config.secrets[key] = resolveSecretRef(v, `secrets.${key}`, env, problems);
   }
+  // Lengths are checked after references are resolved: `env:NAME` itself says nothing about the secret.
+  if (config.secrets.sessionSecret && config.secrets.sessionSecret.length < 32) {
+    problems.push('secrets.sessionSecret: must be at least 32 characters (make one with `openssl rand -base64 32`)');
+  }
+  if (config.metrics.token && config.metrics.token.length < 16) problems.push('metrics.token: must be at least 16 characters');
   if (config.secrets.dataKey && Buffer.from(config.secrets.dataKey, 'base64').length !== 32) {
     problems.push('secrets.dataKey: must be 32 bytes in base64 (make one with `openssl rand -base64 32`)');
   }

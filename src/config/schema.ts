@@ -166,7 +166,7 @@ export const configSchema = z.object({
   }).prefault({}),
   secrets: z.object({
     /** Signs session and CSRF cookies. Unset: generated once into `<dataDir>/secrets.json` (development only). */
-    sessionSecret: z.string().min(32).optional(),
+    sessionSecret: z.string().min(1).optional(),
     /** 32 bytes, base64: seals reset links in the mail outbox (AES-256-GCM). Unset: generated like sessionSecret. */
     dataKey: z.string().optional(),
   }).prefault({}),
@@ -209,6 +209,8 @@ export const configSchema = z.object({
     from: z.string().default('resetbridge <no-reply@resetbridge.localhost>'),
     transport: mailTransport.default({ type: 'file', dir: 'mail' }),
     pollMs: z.number().int().positive().default(1000),
+    /** /readyz re-checks the mail transport (an SMTP connection) at most this often, seconds. */
+    verifySeconds: z.number().int().min(0).default(30),
   }).prefault({}),
   sso: z.object({ connections: z.array(ssoConnection).default([]) }).prefault({}),
   directories: z.array(directoryInstance).default([]),
@@ -222,6 +224,14 @@ export const configSchema = z.object({
     samlIdp: z.boolean().default(false),
     samlIdpPort: z.number().int().min(0).max(65535).default(3002),
   }).prefault({}),
+  metrics: z.object({
+    /** Prometheus text format at /metrics. */
+    enabled: z.boolean().default(true),
+    /** When set (a reference such as env:METRICS_TOKEN), /metrics requires `Authorization: Bearer <token>`. */
+    token: z.string().min(1).optional(),
+  }).prefault({}),
+  /** How long SIGTERM waits for in-flight requests and outbox work before closing anyway, ms. */
+  shutdownTimeoutMs: z.number().int().positive().default(10_000),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     pretty: z.boolean().default(false),

@@ -114,7 +114,7 @@ describe('the whole reset journey on the embedded default', () => {
     };
     expect(await verify(password)).toBe(0);
     expect(await verify('not the password at all')).toBe(1);
-  });
+  }, 60_000);
 
   it('shows the same page for an unknown link as for a used one, and keeps the token out of the data files', async () => {
     const res = await new HttpClient().get(`${product.url}/reset/${'A'.repeat(43)}`);

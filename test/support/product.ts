@@ -60,7 +60,7 @@ export async function startProduct(overrides: Partial<ConfigInput> = {}, opts: P
     server: { host: '127.0.0.1', port, publicUrl: `http://127.0.0.1:${port}` },
     dataDir,
     demo: { seed: true, idp: true, idpPort: 0 },
-    mail: { from: 'resetbridge test <no-reply@test.example>', transport: { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, pool: false }, pollMs: 100 },
+    mail: { from: 'resetbridge test <no-reply@test.example>', transport: { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, pool: false }, pollMs: 100, verifySeconds: 0 },
     log: { level: 'debug' },
     ...(opts.databaseUrl ? { store: { postgres: { url: opts.databaseUrl, connectRetries: 0, connectTimeoutMs: 2000 } } } : {}),
     ...(opts.secrets ? { secrets: opts.secrets } : {}),

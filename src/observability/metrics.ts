@@ -1,0 +1,55 @@
+import type { RequestHandler } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditEvent } from '../domain/types.js';
+
+/**
+ * Prometheus metrics, one registry per app (tests run several in one process). Reset-specific
+ * counters are driven by audit events, so every counted fact is also an audited one.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'resetbridge_' });
+  const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
+  const http = new Histogram({
+    name: 'resetbridge_http_request_duration_seconds', help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  });
+  const issued = counter('resetbridge_resets_issued_total', 'Reset links issued, by channel', ['channel']);
+  const mails = counter('resetbridge_mails_total', 'Mail delivery outcomes', ['kind', 'outcome']);
+  const opened = counter('resetbridge_links_opened_total', 'Reset pages opened with a valid link');
+  const redeemed = counter('resetbridge_resets_redeemed_total', 'Passwords changed through a reset link');
+  const expired = counter('resetbridge_links_expired_total', 'Expired links that someone tried to use');
+  const rejected = counter('resetbridge_policy_rejections_total', 'Passwords refused, by who refused them', ['by']);
+  const syncFailed = counter('resetbridge_sync_failures_total', 'Directory writes that failed, by instance and class', ['instance', 'class']);
+  const throttled = counter('resetbridge_throttled_total', 'Requests refused by a rate limit', ['bucket']);
+  const signIns = counter('resetbridge_admin_signins_total', 'Admin sign-ins, by outcome', ['outcome']);
+
+  const onAudit = (e: AuditEvent): void => {
+    const d = e.detail ?? {};
+    switch (e.type) {
+      case 'reset.issued': issued.inc({ channel: String(d.channel ?? d.flow ?? 'admin') }); break;
+      case 'mail.sent': case 'mail.retry': case 'mail.failed': mails.inc({ kind: String(d.kind ?? 'unknown'), outcome: e.type.slice(5) }); break;
+      case 'reset.opened': opened.inc(); break;
+      case 'reset.redeemed': redeemed.inc(); break;
+      case 'reset.expired': expired.inc(); break;
+      case 'reset.rejected': rejected.inc({ by: String(d.by ?? 'unknown') }); break;
+      case 'sync.failed': syncFailed.inc({ instance: String(d.instance ?? 'unknown'), class: String(d.class ?? 'unknown') }); break;
+      case 'reset.throttled': throttled.inc({ bucket: String(d.bucket ?? 'unknown') }); break;
+      case 'admin.signin': signIns.inc({ outcome: e.outcome }); break;
+    }
+  };
+
+  /** Times each request; the route label is the matched pattern, never the path (it may hold a token). */
+  const timing: RequestHandler = (req, res, next) => {
+    const end = http.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+
+  return { registry, onAudit, timing };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
