@@ -43,6 +43,8 @@ export interface Running {
   server: Server;
   store: Store & TenantImporter;
   directories: DirectoryRegistry;
+  /** The use cases, for operator tooling and the benchmark; HTTP reaches them through the app. */
+  services: { reset: ResetService; admin: AdminService };
   demoIssuer?: string;
   close(): Promise<void>;
 }
@@ -133,7 +135,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
   const url = `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}`;
 
   return {
-    url, server, store, directories,
+    url, server, store, directories, services: { reset, admin },
     ...(demo ? { demoIssuer: demo.idp.issuer } : {}),
     async close() {
       // Stop accepting, let in-flight requests finish (bounded), then finish queued work.

@@ -34,8 +34,10 @@ export interface SambaDc {
   usersDn: string;
   domainSid: string;
   service: { upn: string; dn: string; password: string };
-  /** Creates an enabled user in CN=Users as Administrator and returns its DN. */
-  addUser(name: string, password: string, extra?: Record<string, string>): Promise<string>;
+  /** Creates an enabled user as Administrator, by default in CN=Users (where the service account may reset), and returns its DN. */
+  addUser(name: string, password: string, extra?: Record<string, string>, parent?: string): Promise<string>;
+  /** Creates an organizational unit under the domain, where the service account has no rights. */
+  addOu(name: string): Promise<string>;
   /** Asks the DC itself whether the password binds (independent of any adapter). */
   canBind(dn: string, password: string): Promise<boolean>;
   read(dn: string, attributes: string[]): Promise<Record<string, unknown>>;
@@ -188,7 +190,7 @@ export async function startSambaDc(opts: { lockTimeoutMs?: number } = {}): Promi
     const until = Date.now() + 30_000;
     while (!(existsSync(join(tlsDir, 'ca.pem')) && (await portOpen(636)))) {
       if (child.exitCode !== null) throw new Error(`samba exited with ${child.exitCode}: ${err}`);
-      if (Date.now() > until) throw new Error(`samba did not listen on 636 within 30 s: ${err}`);
+      if (Date.now() > until) throw new Error(`samba did not listen on 636 within 30 s (binding ports 389/636 needs root): ${err}`);
       await sleep(50);
     }
     const caCert = await readFile(join(tlsDir, 'ca.pem'), 'utf8');
@@ -217,8 +219,8 @@ export async function startSambaDc(opts: { lockTimeoutMs?: number } = {}): Promi
     const root = dir;
     return {
       ldapsUrl, ldapUrl: 'ldap://127.0.0.1:389', caCert, serverName, baseDn: BASE, usersDn: USERS, domainSid, service,
-      async addUser(name, password, extra = {}) {
-        const dn = `CN=${name},${USERS}`;
+      async addUser(name, password, extra = {}, parent = USERS) {
+        const dn = `CN=${name},${parent}`;
         await asAdmin(async (c) => {
           await c.add(dn, {
             objectClass: ['top', 'person', 'organizationalPerson', 'user'],
@@ -229,6 +231,11 @@ export async function startSambaDc(opts: { lockTimeoutMs?: number } = {}): Promi
             new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['512'] }) }),
           ]);
         });
+        return dn;
+      },
+      async addOu(name) {
+        const dn = `OU=${name},${BASE}`;
+        await asAdmin((c) => c.add(dn, { objectClass: ['top', 'organizationalUnit'], ou: name }));
         return dn;
       },
       async canBind(dn, password) {
