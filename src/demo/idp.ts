@@ -387,6 +387,8 @@ export async function startDemoIdp(opts: StartDemoIdpOptions): Promise<DemoIdp> 
   const app = express();
   app.disable('x-powered-by');
 
+  // Browsers ask for a favicon; answer instead of logging a 404 on every page.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.get('/demo-idp.css', (_req, res) => {
     res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' });
     res.send(CSS);

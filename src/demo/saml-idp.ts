@@ -157,6 +157,8 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>\n` : ''}<form method=
 
   const app = express();
   app.disable('x-powered-by');
+  // Browsers ask for a favicon; answer instead of logging a 404 on every page.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.get('/saml-idp.css', (_req, res) => void res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(CSS));
   app.get('/autopost.js', (_req, res) => void res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send("document.getElementById('saml-post').submit();\n"));
 
