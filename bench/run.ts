@@ -60,7 +60,7 @@ await new Promise((r) => bareServer.once('listening', r));
 const hosted = await load(link, SECONDS);
 const bareRun = await load(`http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/page`, SECONDS);
 bareServer.close();
-log(`hosted page: ${hosted.rps} req/s p50 ${hosted.p50} ms p99 ${hosted.p99} ms (non-2xx ${hosted.non2xx}); bare Express: ${bareRun.rps} req/s`);
+log(`hosted page: ${hosted.rps} req/s p50 ${hosted.p50} ms p99 ${hosted.p99} ms (non-2xx ${hosted.non2xx}: ${hosted.statuses}); bare Express: ${bareRun.rps} req/s`);
 
 // 2 + 4. Resets issued per second with the event-loop delay; the same mails delivered to the sink.
 const before = sink.count;

@@ -21,12 +21,17 @@ import { AuditLog } from './services/audit.js';
 import { ResetService } from './services/reset.js';
 import { SignInService } from './services/signin.js';
 import { SelfServiceService } from './services/self-service.js';
+import { createApiServices } from './services/api-services.js';
 import { LowdbStore } from './store/lowdb/index.js';
 import { PostgresStore } from './store/postgres/index.js';
 import type { Logger } from './sync/contract.js';
 import { SyncDispatcher } from './sync/dispatcher.js';
 import { createDirectoryCatalog } from './sync/catalog.js';
 import { DirectoryAdminService } from './services/directories.js';
+import { SyncService, auditOf, syncSecretBox, syncSettings } from './services/sync.js';
+import { SyncAdminService } from './services/sync-admin.js';
+import { crashPoint } from './services/sync-faults.js';
+import { SyncOutbox } from './sync/outbox.js';
 import { loadDirectories, type DirectoryRegistry } from './sync/registry.js';
 import { createViews } from './views.js';
 import type { Logger as PinoLogger } from 'pino';
@@ -79,7 +84,8 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
   );
   await warmUp(connections, logger);
 
-  const views = createViews({ cache: config.env === 'production' });
+  // Templates are read once, except in development where editing them should show at once.
+  const views = createViews({ cache: config.env !== 'development' });
   const audit = new AuditLog(store, clock);
   const metrics = createMetrics();
   audit.onEvent(metrics.onAudit);
@@ -96,9 +102,19 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
     }),
   });
   const limiter = createRateLimiter(config.rateLimits, rateLimits);
+  const directory = new SyncDispatcher(directories, { logger, deadlineMs: config.sync.primaryDeadlineMs });
+  const syncBox = syncSecretBox(secrets.dataKey);
+  const timings = syncSettings(config.sync, config.reset.claimSeconds);
+  const syncOutbox = new SyncOutbox({
+    store, clock, logger, directory, box: syncBox, timings, attemptDeadlineMs: config.sync.secondaryDeadlineMs, pollMs: config.sync.pollMs,
+    onEvent: (event) => audit.record(auditOf(event)),
+  });
+  const sync = new SyncService({
+    store, clock, audit, directory, box: syncBox, outbox: syncOutbox, settings: timings,
+    ...withFault(crashPoint(config.env === 'production')),
+  });
   const reset = new ResetService({
-    store, clock, audit, admin, notifier: outbox,
-    directory: new SyncDispatcher(directories, { logger }),
+    store, clock, audit, admin, notifier: outbox, sync,
     blocklist: commonPasswords(),
     limiter,
     ...(config.policy.breached.enabled ? { breached: { service: pwnedPasswords(config.policy.breached), onError: config.policy.breached.onError } } : {}),
@@ -107,11 +123,15 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
       adminTtlSeconds: config.reset.adminTtlSeconds,
       selfServiceTtlSeconds: config.reset.selfServiceTtlSeconds,
       codeKey: Buffer.from(hkdfSync('sha256', secrets.dataKey, Buffer.alloc(0), 'resetbridge reset codes', 32)),
+      attemptKey: Buffer.from(hkdfSync('sha256', secrets.dataKey, Buffer.alloc(0), 'resetbridge attempt fingerprints', 32)),
       claimSeconds: config.reset.claimSeconds,
       policy: config.policy,
     },
   });
   const selfService = new SelfServiceService({ store, audit, reset, limiter, logger });
+  const api = config.api.enabled
+    ? createApiServices({ store, audit, clock, reset, knownDirectory: (id) => !!catalog.get(id), idempotencyHours: config.api.idempotencyHours })
+    : undefined;
   const app = createApp({
     config, views, logger, connections, clock, metrics,
     httpLogger: httpLog(logger),
@@ -120,10 +140,12 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
       admin, reset, signIn: new SignInService(store, audit),
       selfService,
       directories: new DirectoryAdminService({ store, audit, catalog }),
+      sync, syncAdmin: new SyncAdminService({ store, clock, audit, outbox: syncOutbox }),
     },
     sessionStore: new PortSessionStore(store, config.session.idleMinutes * 60_000, clock),
     sessionSecret: secrets.sessionSecret,
     ready,
+    ...(api ? { api } : {}),
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -131,6 +153,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
     s.once('error', reject);
   });
   outbox.start();
+  syncOutbox.start();
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}`;
 
@@ -146,6 +169,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
       clearTimeout(timer);
       await selfService.settle();
       await outbox.stop();
+      await syncOutbox.stop();
       transport.close();
       await demo?.idp.close();
       await demoSaml?.idp.close();
@@ -174,3 +198,5 @@ export async function openStore(config: Config, dataDir: string, logger: Logger)
   await store.requeueInterruptedMail();
   return { store, ready: async () => true };
 }
+
+const withFault = (fault: ((step: string) => void) | undefined) => (fault ? { fault } : {});
