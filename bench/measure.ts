@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 
 export async function load(url: string, seconds: number, connections = 64) {
   const r = await autocannon({ url, connections, duration: seconds, workers: 1 });
-  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, statuses: Object.keys(r.statusCodeStats).join(' ') };
+  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, statuses: Object.keys(r.statusCodeStats ?? {}).join(' ') };
 }
 
 /** Event-loop delay of this process while `work` runs, in ms. */
