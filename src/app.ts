@@ -17,7 +17,13 @@ import { samlBodyParser, samlRoutes } from './http/auth/saml-routes.js';
 import { sessionTimeouts } from './http/auth/session-timeouts.js';
 import { idpAdminRoutes } from './http/idp-admin/routes.js';
 import { directoryRoutes } from './http/idp-admin/directories.js';
+import { apiClientRoutes } from './http/idp-admin/api-clients.js';
+import { apiRoutes, type ApiServices } from './http/api/index.js';
 import type { DirectoryAdminService } from './services/directories.js';
+import type { SyncService } from './services/sync.js';
+import type { SyncAdminService } from './services/sync-admin.js';
+import { syncRoutes } from './http/idp-admin/sync.js';
+import { accountSyncStatus } from './http/admin/sync-status.js';
 import type { Clock } from './domain/ports.js';
 import { resetRoutes } from './http/reset/routes.js';
 import { csrf } from './http/middleware/csrf.js';
@@ -27,7 +33,10 @@ import { viewsDir } from './views.js';
 
 export interface AppDeps {
   config: Config;
-  services: { admin: AdminService; reset: ResetService; signIn: SignInService; selfService: SelfServiceService; directories: DirectoryAdminService };
+  services: {
+    admin: AdminService; reset: ResetService; signIn: SignInService; selfService: SelfServiceService; directories: DirectoryAdminService;
+    sync: SyncService; syncAdmin: SyncAdminService;
+  };
   connections: SsoConnection[];
   sessionStore: session.Store;
   sessionSecret: string;
@@ -43,6 +52,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** One JSON line per request (pino-http). */
   httpLogger?: RequestHandler;
+  /** The REST API's services; absent (`api.enabled: false`), there is no /api and no API clients page. */
+  api?: ApiServices;
 }
 
 /** The Express app without `listen()`, so tests can drive it with supertest or a real port. */
@@ -88,6 +99,15 @@ export function createApp(deps: AppDeps): express.Express {
       res.set('Content-Type', registry.contentType).send(await registry.metrics());
     });
   }
+  // The REST API is no browser surface: bearer credentials, no cookies, no CSRF tokens. Mounted
+  // before the body parsers, cookies and CSRF below, and it answers everything under /api itself.
+  if (deps.api) {
+    const { rateLimits } = config;
+    app.use('/api', apiRoutes({
+      services: deps.api, logger: deps.logger, publicUrl: config.server.publicUrl,
+      retryAfterSeconds: Math.max(rateLimits.issuePerAccount.seconds, rateLimits.adminIssuePerAdmin.seconds),
+    }));
+  }
   app.use(samlBodyParser);
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
   app.use(cookieParser());
@@ -112,8 +132,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/', (_req, res) => res.redirect('/admin'));
   app.use(samlRoutes({ connections: deps.connections, signIn: deps.services.signIn, clock, session: [sessions, timeouts] }));
   app.use(signedIn, authRoutes({ connections: deps.connections, signIn: deps.services.signIn, clock }));
-  app.use('/idp-admin', signedIn, idpAdminRoutes([directoryRoutes({ directories: deps.services.directories })]));
-  app.use('/admin', signedIn, adminRoutes({ admin: deps.services.admin, reset: deps.services.reset }));
+  app.use('/idp-admin', signedIn, idpAdminRoutes([
+    directoryRoutes({ directories: deps.services.directories }),
+    syncRoutes({ sync: deps.services.syncAdmin }),
+    ...(deps.api ? [apiClientRoutes({ clients: deps.api.clients })] : []),
+  ]));
+  app.use('/admin', signedIn, accountSyncStatus({ sync: deps.services.sync }), adminRoutes({ admin: deps.services.admin, reset: deps.services.reset }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

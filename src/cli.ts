@@ -7,6 +7,9 @@ import { openStore, pluginsDir } from './server.js';
 import { loadDirectories } from './sync/registry.js';
 import { verifyChain } from './domain/audit.js';
 import { importLowdbCommand, migrateCommand } from './store/postgres/commands.js';
+import os from 'node:os';
+import { ApiClientService, type ApiClientView, type IssuedCredentials } from './services/api-clients.js';
+import { AuditLog } from './services/audit.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -102,6 +105,82 @@ db
     const chainOk = await importLowdbCommand(loadConfig(opts.config ? { file: opts.config } : {}).store, dataDir, print);
     process.exitCode = chainOk ? 0 : 1;
   });
+
+const clients = program.command('clients').description('API clients of the REST API (service credentials)')
+  .addHelpText('after', '\nWith the embedded store, stop resetbridge first (or use the IdP admin\'s API clients page):\n'
+    + 'a running instance keeps its own copy of the files. With PostgreSQL, any time.');
+
+/** Opens the configured store for one `clients` command, as the operator running it. */
+async function withClients(opts: { config?: string }, work: (svc: ApiClientService) => Promise<void>): Promise<void> {
+  const config = loadConfig(opts.config ? { file: opts.config } : {});
+  const { store } = await openStore(config, path.resolve(config.dataDir), pino({ level: 'silent' }));
+  const clock = { now: () => new Date() };
+  try {
+    await work(new ApiClientService({ store, audit: new AuditLog(store, clock), clock }));
+  } finally {
+    await store.close();
+  }
+}
+
+const operator = () => {
+  try {
+    return { operator: `cli:${os.userInfo().username}` };
+  } catch {
+    return { operator: 'cli' };
+  }
+};
+
+function printIssued(issued: IssuedCredentials, json: boolean | undefined): void {
+  if (json) return print(JSON.stringify({ ...issued.client, token: issued.token }));
+  const c = issued.client;
+  print(`API client ${c.id} (${c.name})`);
+  print(`  scopes:  ${c.scopes.join(', ')}`);
+  print(`  partner: ${c.partnerId ?? 'all partners'}`);
+  print('secret, shown this once (only its hash is kept):');
+  print(`  Authorization: Bearer ${issued.token}`);
+}
+
+clients
+  .command('create')
+  .description('create a client and print its secret once')
+  .requiredOption('-n, --name <name>', 'who uses it, e.g. "Licensing platform"')
+  .requiredOption('-s, --scopes <scopes>', 'comma-separated: tenants:read, tenants:write, resets:read, resets:write, audit:read')
+  .option('-p, --partner <id>', 'restrict the client to this partner')
+  .option('--json', 'print the client and its token as JSON')
+  .option(...configOption)
+  .addHelpText('after', '\nExample:\n  npx resetbridge clients create --name "Licensing platform" --scopes tenants:write,resets:write,resets:read')
+  .action((opts: { name: string; scopes: string; partner?: string; json?: boolean; config?: string }) => withClients(opts, async (svc) => {
+    const scopes = opts.scopes.split(',').map((x) => x.trim()).filter(Boolean);
+    printIssued(await svc.create(operator(), { name: opts.name, scopes, ...(opts.partner ? { partnerId: opts.partner } : {}) }), opts.json);
+  }));
+
+clients
+  .command('list')
+  .description('list clients: scopes, partner, status and when each was last used')
+  .option('--json', 'print JSON lines')
+  .option(...configOption)
+  .action((opts: { json?: boolean; config?: string }) => withClients(opts, async (svc) => {
+    const line = (c: ApiClientView) => [c.id, c.status, c.name, c.scopes.join(','), c.partnerId ?? '(all)', c.lastUsedAt ?? 'never used'].join('\t');
+    for (const c of await svc.list(operator())) print(opts.json ? JSON.stringify(c) : line(c));
+  }));
+
+clients
+  .command('revoke <id>')
+  .description('revoke a client: its secret stops working at once')
+  .option(...configOption)
+  .action((id: string, opts: { config?: string }) => withClients(opts, async (svc) => {
+    const c = await svc.revoke(operator(), id);
+    print(`revoked ${c.id} (${c.name})`);
+  }));
+
+clients
+  .command('rotate <id>')
+  .description('give a client a new secret (printed once); the old one stops working at once')
+  .option('--json', 'print the client and its token as JSON')
+  .option(...configOption)
+  .action((id: string, opts: { json?: boolean; config?: string }) => withClients(opts, async (svc) => {
+    printIssued(await svc.rotate(operator(), id), opts.json);
+  }));
 
 try {
   await program.parseAsync();

@@ -178,6 +178,21 @@ export const configSchema = z.object({
     /** How long one submit may hold a link while it writes to the directory, seconds. */
     claimSeconds: duration.default(60),
   }).prefault({}),
+  /** Carrying a new password to a binding's primary and secondary directories. */
+  sync: z.object({
+    /** The primary directory must answer within this, bounded retries included: the user waits on the page, ms. */
+    primaryDeadlineMs: duration.default(10_000),
+    /** Each secondary gets one try within this while the user waits; after that the retry outbox carries on, ms. */
+    secondaryDeadlineMs: duration.default(5_000),
+    /** How long a new password may wait, sealed (AES-256-GCM with the data key), for a secondary that did not take it, seconds. */
+    retryLifetimeSeconds: duration.default(15 * 60),
+    /** First wait before a retry, doubled per attempt with jitter (a Retry-After from the directory wins), ms. */
+    retryBaseMs: duration.default(5_000),
+    /** The longest wait between two retries, ms. */
+    retryMaxMs: duration.default(2 * 60_000),
+    /** How often the retry worker looks for due work, ms. */
+    pollMs: duration.default(1_000),
+  }).prefault({}),
   policy: z.object({
     /** NIST: at least 8; 12 by default, 15 recommended when the password is the only factor. */
     minLength: z.number().int().min(8).default(12),
@@ -232,6 +247,13 @@ export const configSchema = z.object({
   }).prefault({}),
   /** How long SIGTERM waits for in-flight requests and outbox work before closing anyway, ms. */
   shutdownTimeoutMs: z.number().int().positive().default(10_000),
+  /** The REST API at /api/v1 (API clients are made on the IdP admin's API clients page or with `resetbridge clients`). */
+  api: z.object({
+    /** Off: no /api at all, and no API clients page. */
+    enabled: z.boolean().default(true),
+    /** How long an `Idempotency-Key` and the answer it replays are kept, hours. */
+    idempotencyHours: z.number().positive().default(24),
+  }).prefault({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     pretty: z.boolean().default(false),

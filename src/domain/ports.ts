@@ -1,11 +1,37 @@
 import type {
   Account, AuditEvent, AuditInput, Customer, DirectoryBinding, OutboxMail, Page, Partner, ResetRecord,
 } from './types.js';
+import type { ApiClient, CursorPage, IdempotencyRecord } from './types.js';
+import type { DirectoryTarget, PendingAttempt, SyncRecord, SyncState } from './types.js';
+import type { PolicyHint } from './policy.js';
 
 export interface CustomerQuery {
   q?: string;
   page: number;
   pageSize: number;
+}
+
+/** A cursor page of tenant rows for the provisioning API, in id order (compared as code units). */
+export interface TenantPageQuery {
+  /** Rows whose id sorts after this one. */
+  after?: string;
+  limit: number;
+  ids?: string[];
+  externalIds?: string[];
+  /** Soft-deleted rows too (they carry `deletedAt`); every other read leaves them out. */
+  includeDeleted?: boolean;
+}
+
+export interface CustomerPageQuery extends TenantPageQuery {
+  /** Name contains, ignoring case. */
+  q?: string;
+}
+
+export interface AccountPageQuery extends TenantPageQuery {
+  customerId?: string;
+  /** Equal, ignoring case. */
+  email?: string;
+  login?: string;
 }
 
 /**
@@ -36,8 +62,13 @@ export interface Store {
   recordCodeFailure(resetId: string): Promise<number>;
   setAltTokenHash(resetId: string, altTokenHash: string): Promise<void>;
   /** Atomically marks an open, unclaimed (or lease-expired) reset as claimed until `until`. */
-  claimReset(tokenHash: string, now: string, until: string): Promise<ResetRecord | undefined>;
-  releaseReset(resetId: string): Promise<void>;
+  /**
+   * With `attempt`, the claim also records it as the reset's pending attempt unless one is recorded
+   * already; the returned reset carries whichever is recorded. See `ResetRecord.pendingAttempt`.
+   */
+  claimReset(tokenHash: string, now: string, until: string, attempt?: PendingAttempt): Promise<ResetRecord | undefined>;
+  /** Ends a claim; `clearAttempt` also forgets the pending attempt, once it is known to have changed nothing. */
+  releaseReset(resetId: string, opts?: { clearAttempt?: boolean }): Promise<void>;
   /** Consumes a claimed reset and revokes every other open reset of the account. False if it was not open. */
   consumeReset(resetId: string, now: string): Promise<boolean>;
 
@@ -63,7 +94,72 @@ export interface Store {
   setSession(sid: string, record: SessionRecord): Promise<void>;
   destroySession(sid: string): Promise<void>;
 
+  // Provisioning by the licensing platform (the REST API). Soft-deleted rows (`deletedAt`) are
+  // invisible to every method above; the page methods return them only when asked to.
+  pagePartners(query: TenantPageQuery): Promise<CursorPage<Partner>>;
+  pageCustomers(partnerId: string, query: CustomerPageQuery): Promise<CursorPage<Customer>>;
+  pageAccounts(partnerId: string, query: AccountPageQuery): Promise<CursorPage<Account>>;
+  /** Adds or replaces a partner by id. */
+  savePartner(partner: Partner): Promise<void>;
+  /**
+   * Adds or replaces the partner's companies by id, all or none. Refused (AppError CONFLICT) when a
+   * row belongs to another partner, its id is another partner's, or its external id is another row's.
+   */
+  saveCustomers(partnerId: string, customers: Customer[]): Promise<void>;
+  /** Like `saveCustomers`; each account's company must be the partner's too. */
+  saveAccounts(partnerId: string, accounts: Account[]): Promise<void>;
+  /** Revokes open resets of the partner, or of one company or one account of it; returns how many. */
+  revokeOpenResets(partnerId: string, scope: { customerId?: string; accountId?: string }, at: string): Promise<number>;
+  /** A reset by id; with `partnerId`, another partner's reset is not found. */
+  getReset(resetId: string, partnerId?: string): Promise<ResetRecord | undefined>;
+  /** The account's resets, newest first. */
+  listResets(partnerId: string, accountId: string): Promise<ResetRecord[]>;
+  /** Audit events naming this reset (`detail.resetId`), oldest first. */
+  listResetEvents(partnerId: string, resetId: string): Promise<AuditEvent[]>;
+
+  /** API clients (service credentials); managed by IdP admins, so not partner-scoped. */
+  saveApiClient(client: ApiClient): Promise<void>;
+  getApiClient(id: string): Promise<ApiClient | undefined>;
+  listApiClients(): Promise<ApiClient[]>;
+  touchApiClient(id: string, at: string): Promise<void>;
+
+  /**
+   * Takes an idempotency key for a request: undefined when it was free (or its record expired),
+   * else the record that holds it, so the caller can replay or refuse.
+   */
+  reserveIdempotencyKey(record: IdempotencyRecord, now: string): Promise<IdempotencyRecord | undefined>;
+  finishIdempotencyKey(scope: string, key: string, response: { status: number; body: string }): Promise<void>;
+  /** Frees a key whose request failed in a way worth retrying. */
+  releaseIdempotencyKey(scope: string, key: string): Promise<void>;
+
+  // Multi-target password sync: one record per submit, holding the sealed password while a
+  // secondary directory still needs it (the retry outbox).
+  /** Saves a new sync record, or returns the one already saved under its id (a submit retried after a crash). */
+  createSync(sync: SyncRecord): Promise<SyncRecord>;
+  getSync(partnerId: string, syncId: string): Promise<SyncRecord | undefined>;
+  /**
+   * Read-modify-write under a lock: `change` (synchronous) gets the stored record and returns the
+   * new one, or undefined to leave it. Resolves to the record as stored afterwards.
+   */
+  updateSync(partnerId: string, syncId: string, change: (sync: SyncRecord) => SyncRecord | undefined): Promise<SyncRecord | undefined>;
+  /**
+   * Takes up to `limit` records whose `dueAt` has come, saves `claim(record)` for each (it must move
+   * `dueAt` on) and returns them. Two instances never hold the same record at once.
+   */
+  claimDueSyncs(now: string, limit: number, claim: (sync: SyncRecord) => SyncRecord): Promise<SyncRecord[]>;
+  /** Newest first. */
+  listSyncs(query: SyncQuery): Promise<SyncRecord[]>;
+
   close(): Promise<void>;
+}
+
+export interface SyncQuery {
+  /** Unset: every partner's (the IdP admin's view). */
+  partnerId?: string;
+  customerId?: string;
+  accountId?: string;
+  state?: SyncState;
+  limit: number;
 }
 
 export interface AdminRecord {
@@ -108,7 +204,32 @@ export type SyncOutcome =
 /** Writes a new password to the customer's directory (the primary target for now). */
 export interface DirectorySync {
   apply(customer: Customer, account: Account, password: string): Promise<SyncOutcome>;
+  /** One target: resolve the account, set the password (bounded retries within the deadline), revoke sessions when asked. */
+  write(target: DirectoryTarget, account: Account, password: string, opts: TargetWrite): Promise<TargetOutcome>;
+  /** What the targets declare they enforce; a target that cannot say in time is left out. */
+  policyHints(targets: DirectoryTarget[]): Promise<PolicyHint[]>;
 }
+
+export interface TargetWrite {
+  /** The same for every target and every retry of one change. */
+  attemptId: string;
+  /** An earlier attempt of this change may have reached the target. */
+  isRetry: boolean;
+  deadlineMs: number;
+  /** Calls per step before a transient failure is handed back (the retry outbox may try again later). */
+  maxAttempts?: number;
+  revokeSessions?: boolean;
+}
+
+/**
+ * `detail` is plain words for admins, `diagnostic` the adapter's technical note for the audit log;
+ * neither ever holds the password. `message` (policy) is for the end user.
+ */
+export type TargetOutcome =
+  | { kind: 'applied'; probable: boolean; sessions?: 'revoked' | 'failed' | 'not-supported' | 'by-target' }
+  | { kind: 'policy'; message: string; detail: string; diagnostic?: string }
+  | { kind: 'transient'; outcomeUnknown: boolean; retryAfterMs?: number; detail: string; diagnostic?: string }
+  | { kind: 'config'; notFound: boolean; detail: string; diagnostic?: string };
 
 export interface ResetLinkMail {
   to: string;

@@ -8,12 +8,24 @@ export interface Partner {
   disabled?: boolean;
   /** Users may request a reset themselves ("Forgot your password?"). Off unless set. */
   selfService?: boolean;
+  /** Set when the platform deleted the partner (soft delete): it vanishes from sign-in and every console. */
+  deletedAt?: string;
 }
 
 export interface DirectoryBinding {
   /** Adapter instance id from `directories[]` in config. */
   instance: string;
   /** How the directory identity is derived from the account: `login`, `email`, `externalId`, or a template like `{login}@corp.example`. */
+  mapping: string;
+  /** Further directories that get the same new password once the primary (`instance`) took it. */
+  secondaries?: DirectoryTarget[];
+  /** After a change, end the user's sessions at every target whose adapter can. */
+  revokeSessions?: boolean;
+}
+
+/** One more directory of a binding: an adapter instance and its mapping rule. */
+export interface DirectoryTarget {
+  instance: string;
   mapping: string;
 }
 
@@ -25,6 +37,10 @@ export interface Customer {
   directory?: DirectoryBinding;
   /** Overrides the partner's self-service setting for this company. */
   selfService?: boolean;
+  /** The licensing platform's id for the company, unique within the partner. */
+  externalId?: string;
+  /** Set when the platform deleted the company (soft delete): it vanishes from every console and gets no resets. */
+  deletedAt?: string;
 }
 
 export interface Account {
@@ -36,6 +52,8 @@ export interface Account {
   email: string;
   externalId?: string;
   lastResetAt?: string;
+  /** Set when the platform deleted the account (soft delete): it vanishes from every console and gets no resets. */
+  deletedAt?: string;
 }
 
 export type ResetFlow = 'admin' | 'self-service';
@@ -60,6 +78,19 @@ export interface ResetRecord {
   claimedUntil?: string;
   consumedAt?: string;
   revokedAt?: string;
+  /**
+   * The submit that claimed the link and may have reached the primary directory: kept until its
+   * outcome is known, so the link cannot set a second, different password after a crash or timeout.
+   */
+  pendingAttempt?: PendingAttempt;
+}
+
+export interface PendingAttempt {
+  /** Also the id of the sync record and the attempt id the adapters see. */
+  id: string;
+  /** HMAC of the reset id and the password under a server key: tells "the same password" without keeping it. */
+  fingerprint: string;
+  startedAt: string;
 }
 
 export interface AuditEvent {
@@ -108,4 +139,101 @@ export interface Page<T> {
   total: number;
   page: number;
   pageSize: number;
+}
+
+/** One page of a cursor-paginated list; `next` is absent on the last page. */
+export interface CursorPage<T> {
+  items: T[];
+  next?: string;
+}
+
+/** What an API client may do; a `:write` scope includes its `:read`. */
+export const API_SCOPES = ['tenants:read', 'tenants:write', 'resets:read', 'resets:write', 'audit:read'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** Service credentials of the licensing platform (or another system) for the REST API. */
+export interface ApiClient {
+  id: string;
+  name: string;
+  scopes: ApiScope[];
+  /** Only this partner's data is visible; unset, every partner's. */
+  partnerId?: string;
+  /** SHA-256 of the secret, hex. The secret is shown once and never stored. */
+  secretHash: string;
+  createdAt: string;
+  createdBy: string;
+  rotatedAt?: string;
+  revokedAt?: string;
+  lastUsedAt?: string;
+}
+
+/** An `Idempotency-Key` seen on a POST: the same key with the same request gets the first answer again. */
+export interface IdempotencyRecord {
+  /** Whose key it is (the API client id): two clients' keys never meet. */
+  scope: string;
+  key: string;
+  /** SHA-256 of method, path and body, hex: the same key with another request is refused. */
+  requestHash: string;
+  createdAt: string;
+  expiresAt: string;
+  /** The first answer, once it is known; absent while that request still runs. */
+  response?: { status: number; body: string };
+}
+
+// ---- multi-target password sync ----
+
+/**
+ * Where one target stands. Primary: `sending` → `applied` | `probable` | `failed` | `unknown`.
+ * Secondary: `waiting` (for the primary) → `sending` → `applied` | `probable` | `retrying` |
+ * `attention`; `skipped` when the primary did not take the password; `given-up` by an IdP admin.
+ */
+export type SyncTargetStatus =
+  | 'waiting' | 'sending' | 'applied' | 'probable' | 'retrying' | 'attention' | 'failed' | 'unknown' | 'skipped' | 'given-up';
+
+/** What the last attempt at a target came to, by the adapter contract's error classes. */
+export type SyncAttemptResult = 'applied' | 'probable' | 'policy' | 'transient' | 'config' | 'not-found' | 'interrupted' | 'expired';
+
+export interface SyncTarget {
+  instance: string;
+  mapping: string;
+  role: 'primary' | 'secondary';
+  status: SyncTargetStatus;
+  attempts: number;
+  lastAttemptAt?: string;
+  lastResult?: SyncAttemptResult;
+  /** Plain words for admins: never a password, token or raw server answer. */
+  lastError?: string;
+  nextAttemptAt?: string;
+  /** While `sending`: who holds the target and until when; a lapsed lease means the attempt was interrupted. */
+  leaseId?: string;
+  leaseUntil?: string;
+  /** An earlier attempt may have reached the target (a timeout after sending, an interrupted attempt): the next is a retry. */
+  maybeApplied?: boolean;
+  doneAt?: string;
+  /** Session revocation after the change, when the binding asks for it. */
+  sessions?: 'revoked' | 'failed' | 'not-supported' | 'by-target';
+}
+
+/** Derived from the targets, for filtering: `attention` wins over `in-progress`. */
+export type SyncState = 'in-progress' | 'attention' | 'unknown' | 'failed' | 'done';
+
+/** One new password on its way to every directory of a binding (one per submit that claimed a link). */
+export interface SyncRecord {
+  /** The attempt id (`ResetRecord.pendingAttempt.id`). */
+  id: string;
+  partnerId: string;
+  customerId: string;
+  accountId: string;
+  resetId: string;
+  createdAt: string;
+  updatedAt: string;
+  revokeSessions: boolean;
+  targets: SyncTarget[];
+  state: SyncState;
+  /** The new password sealed (AES-256-GCM, key id inside) while a secondary may still need it; wiped after. */
+  sealed?: string;
+  /** The sealed password is wiped at this time whatever else happens. */
+  sealedUntil?: string;
+  /** When the retry worker next has something to do here (a retry, a lapsed lease, the end of the lifetime). */
+  dueAt?: string;
 }

@@ -1,6 +1,6 @@
 import { AppError, notFound } from '../domain/errors.js';
 import type { DirectoryCatalog, DirectoryStatus, RequestContext, Store } from '../domain/ports.js';
-import type { AdminUser, AuditEvent, Customer } from '../domain/types.js';
+import type { AdminUser, AuditEvent, Customer, DirectoryBinding, DirectoryTarget } from '../domain/types.js';
 import type { AuditLog } from './audit.js';
 
 export interface DirectoryOverview extends DirectoryStatus {
@@ -76,7 +76,10 @@ export class DirectoryAdminService {
   }
 
   /** Returns a message for the form when the input is not usable; nothing is changed then. */
-  async setBinding(admin: AdminUser, partnerId: string, customerId: string, input: { instance: string; mapping: string }, ctx: RequestContext): Promise<string | undefined> {
+  async setBinding(
+    admin: AdminUser, partnerId: string, customerId: string,
+    input: { instance: string; mapping: string; secondaries?: DirectoryTarget[]; revokeSessions?: boolean }, ctx: RequestContext,
+  ): Promise<string | undefined> {
     const { customer } = await this.binding(admin, partnerId, customerId);
     const instance = input.instance.trim();
     const mapping = input.mapping.trim();
@@ -84,13 +87,30 @@ export class DirectoryAdminService {
     if (instance && !MAPPING.test(mapping)) {
       return 'The mapping must be login, email, externalId, or a template such as {login}@corp.example.';
     }
-    const binding = instance ? { instance, mapping } : undefined;
-    const from = customer.directory ? `${customer.directory.instance} ${customer.directory.mapping}` : '(none)';
+    // Rows left on "None" are dropped: that is how a secondary is removed.
+    const secondaries = (input.secondaries ?? []).map((t) => ({ instance: t.instance.trim(), mapping: t.mapping.trim() })).filter((t) => t.instance);
+    const used = new Set([instance]);
+    for (const t of secondaries) {
+      if (!this.deps.catalog.get(t.instance)) return 'Choose one of the configured directories for each further directory.';
+      if (used.has(t.instance)) return `The directory ${t.instance} is named twice: each directory can be in a binding once.`;
+      used.add(t.instance);
+      if (!MAPPING.test(t.mapping)) return `The mapping for ${t.instance} must be login, email, externalId, or a template such as {login}@corp.example.`;
+    }
+    if (!instance && secondaries.length) return 'Choose the primary directory first: further directories get the password only after it.';
+    const binding: DirectoryBinding | undefined = instance
+      ? { instance, mapping, ...(secondaries.length ? { secondaries } : {}), ...(input.revokeSessions ? { revokeSessions: true } : {}) }
+      : undefined;
     await this.deps.store.setCustomerDirectory(partnerId, customer.id, binding);
     await this.deps.audit.record({
       type: 'admin.binding-changed', outcome: 'success', actor: `admin:${admin.email}`, partnerId, target: `customer:${customer.id}`,
-      detail: { from, to: binding ? `${instance} ${mapping}` : '(none)' },
+      detail: { from: describeBinding(customer.directory), to: describeBinding(binding) },
     }, ctx);
     return undefined;
   }
+}
+
+function describeBinding(b: DirectoryBinding | undefined): string {
+  if (!b) return '(none)';
+  const more = (b.secondaries ?? []).map((t) => ` + ${t.instance} ${t.mapping}`).join('');
+  return `${b.instance} ${b.mapping}${more}${b.revokeSessions ? ' (end sessions)' : ''}`;
 }

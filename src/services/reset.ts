@@ -2,11 +2,12 @@ import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto'
 import { AppError } from '../domain/errors.js';
 import { maskEmail } from '../domain/mask.js';
 import { checkPassword, requirements, type Blocklist, type PolicySettings } from '../domain/policy.js';
-import type { BreachedPasswords, Clock, DirectorySync, Notifier, RateLimiter, RequestContext, Store } from '../domain/ports.js';
+import type { BreachedPasswords, Clock, Notifier, RateLimiter, RequestContext, Store } from '../domain/ports.js';
 import { hashToken, looksLikeToken, newToken } from '../domain/tokens.js';
 import type { Account, AdminUser, Customer, Partner, ResetFlow, ResetRecord } from '../domain/types.js';
 import type { AdminService } from './admin.js';
 import type { AuditLog } from './audit.js';
+import type { SyncService } from './sync.js';
 
 export interface ResetSettings {
   publicUrl: string;
@@ -16,6 +17,8 @@ export interface ResetSettings {
   policy: PolicySettings;
   /** Key for the HMAC of mailed codes: a stolen data file does not give the codes away. */
   codeKey: Buffer;
+  /** Key for the HMAC that tells a resubmitted password from a different one without keeping either. */
+  attemptKey: Buffer;
 }
 
 const CODE_ATTEMPTS = 5;
@@ -39,7 +42,12 @@ export type RedeemResult =
   | { status: 'throttled'; retryAfterSeconds: number }
   | { status: 'unreachable'; page: ResetPageData }
   | { status: 'failed'; page: ResetPageData }
-  | { status: 'changed' };
+  /** The primary may or may not have taken it (a timeout after sending): only the same password may try again. */
+  | { status: 'uncertain'; page: ResetPageData }
+  /** A different password after an attempt whose outcome is unknown: refused, the link cannot set a second one. */
+  | { status: 'unconfirmed' }
+  /** `reach`: whether the secondary directories have it yet, will get it shortly, or wait for an administrator. */
+  | { status: 'changed'; reach: 'everywhere' | 'pending' | 'incomplete' };
 
 interface Loaded { reset: ResetRecord; account: Account; customer: Customer; partner: Partner }
 
@@ -51,7 +59,7 @@ export class ResetService {
       audit: AuditLog;
       admin: AdminService;
       notifier: Notifier;
-      directory: DirectorySync;
+      sync: SyncService;
       blocklist: Blocklist;
       limiter: RateLimiter;
       settings: ResetSettings;
@@ -157,7 +165,7 @@ export class ResetService {
       type: 'reset.opened', outcome: 'info', actor: `account:${loaded.account.id}`, partnerId: loaded.reset.partnerId,
       target: `account:${loaded.account.id}`, detail: { resetId: loaded.reset.id },
     }, ctx);
-    return this.page(loaded);
+    return this.page(loaded, await this.deps.sync.policyFor(loaded.customer, this.deps.settings.policy));
   }
 
   async redeem(token: string, password: string, confirm: string, ctx: RequestContext): Promise<RedeemResult> {
@@ -169,10 +177,12 @@ export class ResetService {
     const loaded = await this.load(token, ctx);
     if (!loaded) return { status: 'invalid' };
     const { reset, account, customer, partner } = loaded;
-    const page = this.page(loaded);
+    // Every bound directory's declared rules count before any directory is touched.
+    const rules = await this.deps.sync.policyFor(customer, settings.policy);
+    const page = this.page(loaded, rules);
     const base = { actor: `account:${account.id}`, partnerId: reset.partnerId, target: `account:${account.id}` } as const;
 
-    const policy = checkPassword(password, confirm, settings.policy, {
+    const policy = checkPassword(password, confirm, rules, {
       login: account.login, email: account.email, companyName: customer.name, partnerName: partner.name,
     }, this.deps.blocklist);
     if (!policy.ok) {
@@ -186,29 +196,48 @@ export class ResetService {
     }
 
     const now = clock.now();
-    const claimed = await store.claimReset(reset.tokenHash, now.toISOString(), new Date(now.getTime() + settings.claimSeconds * 1000).toISOString());
+    const fingerprint = this.fingerprint(reset.id, password);
+    const claimed = await store.claimReset(reset.tokenHash, now.toISOString(), new Date(now.getTime() + settings.claimSeconds * 1000).toISOString(),
+      { id: randomUUID(), fingerprint, startedAt: now.toISOString() });
     if (!claimed) return { status: 'busy' };
-
-    const outcome = await this.deps.directory.apply(customer, account, password);
-    if (outcome.kind !== 'applied') {
+    // The claim keeps an earlier submit's attempt when one is pending: its outcome is unknown, so
+    // only that same password may go on, as a retry; another one could leave two passwords around.
+    const attempt = claimed.pendingAttempt;
+    if (!attempt || !sameHex(attempt.fingerprint, fingerprint)) {
       await store.releaseReset(reset.id);
+      await audit.record({ ...base, type: 'reset.refused', outcome: 'failure', detail: { resetId: reset.id, reason: 'earlier-attempt-unconfirmed', ...(attempt ? { syncId: attempt.id } : {}) } }, ctx);
+      return { status: 'unconfirmed' };
+    }
+
+    const primary = await this.deps.sync.writePrimary({ attempt, reset, customer, account, password, ctx });
+    if (primary.kind !== 'applied') {
+      const unknown = primary.kind === 'transient' && primary.outcomeUnknown;
+      await store.releaseReset(reset.id, { clearAttempt: !unknown });
       await audit.record({
         ...base, type: 'sync.failed', outcome: 'failure',
-        detail: { resetId: reset.id, class: outcome.kind, instance: customer.directory?.instance ?? '(none)' },
+        detail: { resetId: reset.id, syncId: attempt.id, class: primary.kind, instance: customer.directory?.instance ?? '(none)', ...(unknown ? { outcomeUnknown: true } : {}) },
       }, ctx);
-      if (outcome.kind === 'policy') return { status: 'rejected', problems: [outcome.message], page };
-      return outcome.kind === 'transient' ? { status: 'unreachable', page } : { status: 'failed', page };
+      if (primary.kind === 'policy') return { status: 'rejected', problems: [primary.message], page };
+      if (unknown) return { status: 'uncertain', page };
+      return primary.kind === 'transient' ? { status: 'unreachable', page } : { status: 'failed', page };
     }
 
     const at = clock.now();
-    if (!(await store.consumeReset(reset.id, at.toISOString()))) return { status: 'invalid' };
+    // False only when the link was closed while this submit wrote; the primary has the password all
+    // the same, so the secondaries get it too and the user hears the truth.
+    const consumed = await store.consumeReset(reset.id, at.toISOString());
     await store.setAccountLastReset(reset.partnerId, account.id, at.toISOString());
-    await audit.record({ ...base, type: 'reset.redeemed', outcome: 'success', detail: { resetId: reset.id } }, ctx);
+    await audit.record({ ...base, type: 'reset.redeemed', outcome: 'success', detail: { resetId: reset.id, syncId: attempt.id, ...(consumed ? {} : { linkClosedMeanwhile: true }) } }, ctx);
+    const reach = await this.deps.sync.fanOut(primary.sync, primary.leaseId, account, password);
     await this.deps.notifier.passwordChanged({
       to: account.email, accountName: account.name, login: account.login, partnerName: partner.name,
       companyName: customer.name, at, ip: ctx.ip,
     }, reset.partnerId);
-    return { status: 'changed' };
+    return { status: 'changed', reach };
+  }
+
+  private fingerprint(resetId: string, password: string): string {
+    return createHmac('sha256', this.deps.settings.attemptKey).update(resetId).update('\0').update(password).digest('hex');
   }
 
   private async breachProblem(password: string): Promise<string | undefined> {
@@ -239,11 +268,16 @@ export class ResetService {
     return { reset, account, customer, partner };
   }
 
-  private page({ account, customer, partner }: Loaded): ResetPageData {
-    const { policy } = this.deps.settings;
+  private page({ account, customer, partner }: Loaded, policy: PolicySettings): ResetPageData {
     return {
       login: account.login, accountName: account.name, companyName: customer.name, partnerName: partner.name,
       requirements: requirements(policy), minLength: policy.minLength, maxLength: policy.maxLength,
     };
   }
+}
+
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }

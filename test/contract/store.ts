@@ -6,9 +6,11 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { TenantImporter } from '../../src/demo/index.js';
 import type { Store } from '../../src/domain/ports.js';
 import type { Account, Customer, Partner, ResetRecord } from '../../src/domain/types.js';
+import { provisioningCases } from './store-provisioning.js';
 import { auditAndOutboxCases } from './store-records.js';
 import { resetCases } from './store-resets.js';
 import { sessionCases } from './store-sessions.js';
+import { syncCases } from './store-syncs.js';
 import { tenantCases } from './store-tenants.js';
 
 export type ContractStore = Store & TenantImporter & {
@@ -92,5 +94,7 @@ export function storeContract(name: string, open: () => Promise<ContractStore>):
     resetCases(ctx);
     auditAndOutboxCases(ctx);
     sessionCases(ctx);
+    syncCases(ctx);
+    provisioningCases(ctx);
   });
 }

@@ -97,13 +97,22 @@ describe('SyncDispatcher.apply', () => {
     expect(calls.resolve).toEqual([{ by: 'login', value: 'alice.smith@corp.example' }]);
   });
 
-  it('applies after two transient failures, marking the 2nd and 3rd calls as retries of one attempt', async () => {
+  it('applies after two transient failures, all calls carrying one attempt id', async () => {
     const { adapter, calls } = fakeAdapter([transient(), transient(), applied]);
     const { dispatcher, sleeps } = setup(adapter);
     expect(await dispatcher.apply(customer(), account, PASSWORD)).toEqual({ kind: 'applied' });
-    expect(calls.set.map((o) => o.isRetry)).toEqual([false, true, true]);
     expect(new Set(calls.set.map((o) => o.attemptId)).size).toBe(1);
     expect(sleeps).toHaveLength(2);
+  });
+
+  it('marks a call as a retry only once an earlier call may have landed', async () => {
+    // A clean refusal (503) changed nothing, so "used before" on the next call would be a real
+    // policy answer; after a timeout with the request sent, it means the first call probably landed.
+    const unknown = new TransientError('timed out', { outcomeUnknown: true });
+    const { adapter, calls } = fakeAdapter([transient(), unknown, transient(), applied]);
+    const { dispatcher } = setup(adapter, { maxAttempts: 4 });
+    expect(await dispatcher.apply(customer(), account, PASSWORD)).toEqual({ kind: 'applied' });
+    expect(calls.set.map((o) => o.isRetry)).toEqual([false, false, true, true]);
   });
 
   it('backs off exponentially from baseDelayMs', async () => {
@@ -225,5 +234,62 @@ describe('SyncDispatcher.apply', () => {
       level: 'error', directory: 'dir', accountId: 'acc-1', errorClass: 'C', error: 'ConfigurationError',
       safeDiagnostic: 'HTTP 403 forbidden', reason: 'FORBIDDEN',
     });
+  });
+});
+
+describe('SyncDispatcher.write', () => {
+  const target = { instance: 'dir', mapping: 'login' };
+  const opts = { attemptId: 'att-1', isRetry: false, deadlineMs: 10_000 };
+
+  it('ends the sessions at the directory after the change when asked and the adapter can', async () => {
+    const { adapter } = fakeAdapter([applied]);
+    const revoked: DirectoryAccount[] = [];
+    Object.assign(adapter, { capabilities: { ...adapter.capabilities, revokeSessions: true }, revokeSessions: async (a: DirectoryAccount) => void revoked.push(a) });
+    const { dispatcher } = setup(adapter);
+    expect(await dispatcher.write(target, account, PASSWORD, { ...opts, revokeSessions: true })).toEqual({ kind: 'applied', probable: false, sessions: 'revoked' });
+    expect(revoked).toEqual([TARGET]);
+    expect(await dispatcher.write(target, account, PASSWORD, opts)).toEqual({ kind: 'applied', probable: false });
+    expect(revoked).toHaveLength(1);
+  });
+
+  it('records a revocation that failed, one the adapter cannot do, and one the set did already', async () => {
+    const failing = fakeAdapter([applied]).adapter;
+    Object.assign(failing, { capabilities: { ...failing.capabilities, revokeSessions: true }, revokeSessions: async () => { throw new TransientError('busy'); } });
+    expect(await setup(failing).dispatcher.write(target, account, PASSWORD, { ...opts, revokeSessions: true }))
+      .toMatchObject({ kind: 'applied', sessions: 'failed' });
+    expect(await setup(fakeAdapter([applied]).adapter).dispatcher.write(target, account, PASSWORD, { ...opts, revokeSessions: true }))
+      .toMatchObject({ kind: 'applied', sessions: 'not-supported' });
+    expect(await setup(fakeAdapter([{ applied: true, sessionsRevoked: 'all' }]).adapter).dispatcher.write(target, account, PASSWORD, { ...opts, revokeSessions: true }))
+      .toMatchObject({ kind: 'applied', sessions: 'by-target' });
+  });
+
+  it('passes isRetry from the start for a change whose earlier attempt may have landed, and reports "probably applied"', async () => {
+    const { adapter, calls } = fakeAdapter([{ applied: 'probable', sessionsRevoked: 'none' }]);
+    expect(await setup(adapter).dispatcher.write(target, account, PASSWORD, { ...opts, isRetry: true })).toEqual({ kind: 'applied', probable: true });
+    expect(calls.set).toEqual([{ reason: 'self-service', attemptId: 'att-1', isRetry: true }]);
+  });
+
+  it('gives admins plain words without the password, and says when the outcome is unknown', async () => {
+    const { adapter } = fakeAdapter([new ConfigurationError(`The server refused the token ${PASSWORD}.`, { safeDiagnostic: 'PATCH answered 401' })]);
+    const outcome = await setup(adapter).dispatcher.write(target, account, PASSWORD, opts);
+    expect(outcome).toEqual({ kind: 'config', notFound: false, detail: 'The server refused the token ••••.', diagnostic: 'PATCH answered 401' });
+    const slow = fakeAdapter([new TransientError('The server did not answer in time.', { outcomeUnknown: true })]).adapter;
+    expect(await setup(slow, { maxAttempts: 1 }).dispatcher.write(target, account, PASSWORD, opts)).toMatchObject({
+      kind: 'transient', outcomeUnknown: true, detail: 'The server did not answer in time. It may have taken the password before the answer was lost.',
+    });
+    const odd = fakeAdapter([new Error(`boom ${PASSWORD}`)]).adapter;
+    expect(await setup(odd).dispatcher.write(target, account, PASSWORD, opts))
+      .toEqual({ kind: 'config', notFound: false, detail: 'The directory refused the request: a configuration or access problem.' });
+  });
+
+  it('reads the rules each directory declares, leaving out one that cannot say', async () => {
+    const { adapter } = fakeAdapter([applied]);
+    Object.assign(adapter, { capabilities: { ...adapter.capabilities, policyHints: true }, policyHints: async () => ({ minLength: 16 }) });
+    const broken = fakeAdapter([applied]).adapter;
+    Object.assign(broken, { capabilities: { ...broken.capabilities, policyHints: true }, policyHints: async () => { throw new TransientError('down'); } });
+    const registry = { get: (id: string) => ({ dir: { id, plugin: 'fake', adapter }, other: { id, plugin: 'fake', adapter: broken } })[id] };
+    const dispatcher = new SyncDispatcher(registry, { logger: { info() {}, warn() {}, error() {} } });
+    expect(await dispatcher.policyHints([{ instance: 'dir', mapping: 'login' }, { instance: 'other', mapping: 'login' }, { instance: 'gone', mapping: 'login' }]))
+      .toEqual([{ minLength: 16 }]);
   });
 });

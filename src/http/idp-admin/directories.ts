@@ -31,7 +31,14 @@ export function directoryRoutes(deps: { directories: DirectoryAdminService }): R
 
   router.post('/customers/:partnerId/:customerId/directory', async (req, res) => {
     const { partnerId, customerId } = req.params;
-    const input = { instance: String(req.body?.instance ?? ''), mapping: String(req.body?.mapping ?? '') };
+    const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => String(x)).slice(0, 20);
+    const mappings = list(req.body?.secondaryMapping);
+    const input = {
+      instance: String(req.body?.instance ?? ''), mapping: String(req.body?.mapping ?? ''),
+      // One row per further directory; the rows' fields arrive as parallel lists.
+      secondaries: list(req.body?.secondaryInstance).map((instance, i) => ({ instance, mapping: mappings[i] ?? '' })),
+      revokeSessions: req.body?.revokeSessions === 'on',
+    };
     const error = await deps.directories.setBinding(admin(res), partnerId, customerId, input, requestContext(req));
     if (error) {
       const b = await deps.directories.binding(admin(res), partnerId, customerId);

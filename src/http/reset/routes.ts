@@ -37,11 +37,16 @@ export function resetRoutes(deps: { reset: ResetService }): Router {
     const password = String(req.body?.password ?? '');
     const confirm = String(req.body?.confirm ?? '');
     const result = await deps.reset.redeem(req.params.token, password, confirm, requestContext(req));
-    const form = (status: number, problems: string[], page: object) =>
-      res.status(status).render('reset/form', { title: 'Set a new password', ...page, problems, action: req.originalUrl });
+    const form = (status: number, problems: string[], page: object, problemsTitle?: string) =>
+      res.status(status).render('reset/form', { title: 'Set a new password', ...page, problems, problemsTitle, action: req.originalUrl });
     switch (result.status) {
       case 'changed':
-        return res.render('reset/done', { title: 'Password changed' });
+        return res.render('reset/done', { title: 'Password changed', reach: result.reach });
+      case 'unconfirmed':
+        return res.status(409).render('reset/unconfirmed', { title: 'Your password may already have been changed' });
+      case 'uncertain':
+        return form(503, ['Your organisation\'s directory did not answer in time, so we cannot tell whether it took your new password. Wait a minute, then enter the same password again to finish, or try signing in with it.'],
+          result.page, 'We could not confirm whether your password was changed');
       case 'invalid':
         return invalid(res);
       case 'throttled':

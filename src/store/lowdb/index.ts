@@ -2,12 +2,19 @@ import path from 'node:path';
 import type { Low } from 'lowdb';
 import { chainEvent } from '../../domain/audit.js';
 import type { AdminRecord, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
+import type { AccountPageQuery, CustomerPageQuery, TenantPageQuery } from '../../domain/ports.js';
 import type {
   Account, AuditEvent, AuditInput, Customer, DirectoryBinding, OutboxMail, Page, Partner, ResetRecord,
 } from '../../domain/types.js';
+import type { ApiClient, CursorPage, IdempotencyRecord } from '../../domain/types.js';
+import { LowdbApi } from './api.js';
 import { openCollection } from './collection.js';
+import { LowdbProvisioning, eventsOfReset, resetsOf, revokeOpen } from './provisioning.js';
+import type { SyncQuery } from '../../domain/ports.js';
+import type { PendingAttempt, SyncRecord } from '../../domain/types.js';
+import { LowdbSyncs } from './syncs.js';
 
-interface Tenants { partners: Partner[]; customers: Customer[]; accounts: Account[] }
+export interface Tenants { partners: Partner[]; customers: Customer[]; accounts: Account[] }
 interface Resets { resets: ResetRecord[] }
 interface Audit { events: AuditEvent[] }
 interface Outbox { mails: OutboxMail[] }
@@ -24,6 +31,9 @@ export interface TenantImport { partners?: Partner[]; customers?: Customer[]; ac
 export class LowdbStore implements Store {
   private readonly accountsById = new Map<string, Account>();
   private readonly customersById = new Map<string, Customer>();
+  private readonly provisioning = new LowdbProvisioning(() => this.tenants.data);
+  private readonly api = new LowdbApi();
+  private readonly syncs = new LowdbSyncs();
 
   private constructor(
     private readonly tenants: Low<Tenants>,
@@ -38,7 +48,7 @@ export class LowdbStore implements Store {
 
   static async open(dataDir: string): Promise<LowdbStore> {
     const dir = path.join(dataDir, 'store');
-    return new LowdbStore(
+    const store = new LowdbStore(
       await openCollection<Tenants>(dir, 'tenants', { partners: [], customers: [], accounts: [] }),
       await openCollection<Resets>(dir, 'resets', { resets: [] }),
       await openCollection<Audit>(dir, 'audit', { events: [] }),
@@ -46,6 +56,9 @@ export class LowdbStore implements Store {
       await openCollection<Sessions>(dir, 'sessions', { sessions: {} }),
       await openCollection<Sso>(dir, 'sso', { requests: {}, seen: {}, admins: [] }),
     );
+    await store.api.open(dir);
+    await store.syncs.open(dir);
+    return store;
   }
 
   private reindex(): void {
@@ -77,17 +90,17 @@ export class LowdbStore implements Store {
   }
 
   async listPartners(): Promise<Partner[]> {
-    return [...this.tenants.data.partners];
+    return this.tenants.data.partners.filter((p) => !p.deletedAt);
   }
 
   async getPartner(partnerId: string): Promise<Partner | undefined> {
-    return this.tenants.data.partners.find((p) => p.id === partnerId);
+    return this.tenants.data.partners.find((p) => p.id === partnerId && !p.deletedAt);
   }
 
   async listCustomers(partnerId: string, query: CustomerQuery): Promise<Page<Customer>> {
     const q = query.q?.trim().toLowerCase();
     const all = this.tenants.data.customers
-      .filter((c) => c.partnerId === partnerId && (!q || c.name.toLowerCase().includes(q)))
+      .filter((c) => c.partnerId === partnerId && !c.deletedAt && (!q || c.name.toLowerCase().includes(q)))
       .sort((a, b) => a.name.localeCompare(b.name));
     const start = (query.page - 1) * query.pageSize;
     return { items: all.slice(start, start + query.pageSize), total: all.length, page: query.page, pageSize: query.pageSize };
@@ -95,7 +108,7 @@ export class LowdbStore implements Store {
 
   async getCustomer(partnerId: string, customerId: string): Promise<Customer | undefined> {
     const c = this.customersById.get(customerId);
-    return c?.partnerId === partnerId ? c : undefined;
+    return c?.partnerId === partnerId && !c.deletedAt ? c : undefined;
   }
 
   async setCustomerDirectory(partnerId: string, customerId: string, binding: DirectoryBinding | undefined): Promise<void> {
@@ -108,19 +121,19 @@ export class LowdbStore implements Store {
 
   async listAccounts(partnerId: string, customerId: string): Promise<Account[]> {
     return this.tenants.data.accounts
-      .filter((a) => a.partnerId === partnerId && a.customerId === customerId)
+      .filter((a) => a.partnerId === partnerId && a.customerId === customerId && !a.deletedAt)
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async getAccount(partnerId: string, accountId: string): Promise<Account | undefined> {
     const a = this.accountsById.get(accountId);
-    return a?.partnerId === partnerId ? a : undefined;
+    return a?.partnerId === partnerId && !a.deletedAt ? a : undefined;
   }
 
   async findAccountsByIdentifier(partnerId: string, identifier: string): Promise<Account[]> {
     const id = identifier.trim().toLowerCase();
     if (!id) return [];
-    return this.tenants.data.accounts.filter((a) => a.partnerId === partnerId && (a.login.toLowerCase() === id || a.email.toLowerCase() === id));
+    return this.tenants.data.accounts.filter((a) => a.partnerId === partnerId && !a.deletedAt && (a.login.toLowerCase() === id || a.email.toLowerCase() === id));
   }
 
   async setAccountLastReset(partnerId: string, accountId: string, at: string): Promise<void> {
@@ -144,7 +157,7 @@ export class LowdbStore implements Store {
 
   async findOpenResetsByEmail(email: string): Promise<ResetRecord[]> {
     const e = email.trim().toLowerCase();
-    const ids = new Set(this.tenants.data.accounts.filter((a) => a.email.toLowerCase() === e).map((a) => a.id));
+    const ids = new Set(this.tenants.data.accounts.filter((a) => !a.deletedAt && a.email.toLowerCase() === e).map((a) => a.id));
     return this.resets.data.resets.filter((r) => ids.has(r.accountId) && !r.consumedAt && !r.revokedAt).map((r) => ({ ...r }));
   }
 
@@ -163,20 +176,22 @@ export class LowdbStore implements Store {
     await this.resets.write();
   }
 
-  async claimReset(tokenHash: string, now: string, until: string): Promise<ResetRecord | undefined> {
+  async claimReset(tokenHash: string, now: string, until: string, attempt?: PendingAttempt): Promise<ResetRecord | undefined> {
     // Single process: find-and-set runs without an await in between, so it is atomic.
     const r = this.resets.data.resets.find((x) => x.tokenHash === tokenHash || x.altTokenHash === tokenHash);
     if (!r || r.consumedAt || r.revokedAt || r.expiresAt <= now) return undefined;
     if (r.claimedUntil && r.claimedUntil > now) return undefined;
     r.claimedUntil = until;
+    if (attempt && !r.pendingAttempt) r.pendingAttempt = { ...attempt };
     await this.resets.write();
-    return { ...r };
+    return structuredClone(r);
   }
 
-  async releaseReset(resetId: string): Promise<void> {
+  async releaseReset(resetId: string, opts: { clearAttempt?: boolean } = {}): Promise<void> {
     const r = this.resets.data.resets.find((x) => x.id === resetId);
     if (!r) return;
     delete r.claimedUntil;
+    if (opts.clearAttempt) delete r.pendingAttempt;
     await this.resets.write();
   }
 
@@ -299,6 +314,102 @@ export class LowdbStore implements Store {
   async destroySession(sid: string): Promise<void> {
     delete this.sessions.data.sessions[sid];
     await this.sessions.write();
+  }
+
+  async pagePartners(query: TenantPageQuery): Promise<CursorPage<Partner>> {
+    return this.provisioning.pagePartners(query);
+  }
+
+  async pageCustomers(partnerId: string, query: CustomerPageQuery): Promise<CursorPage<Customer>> {
+    return this.provisioning.pageCustomers(partnerId, query);
+  }
+
+  async pageAccounts(partnerId: string, query: AccountPageQuery): Promise<CursorPage<Account>> {
+    return this.provisioning.pageAccounts(partnerId, query);
+  }
+
+  async savePartner(partner: Partner): Promise<void> {
+    this.provisioning.savePartner(partner);
+    await this.tenants.write();
+  }
+
+  async saveCustomers(partnerId: string, customers: Customer[]): Promise<void> {
+    this.provisioning.saveCustomers(partnerId, customers);
+    this.reindex();
+    await this.tenants.write();
+  }
+
+  async saveAccounts(partnerId: string, accounts: Account[]): Promise<void> {
+    this.provisioning.saveAccounts(partnerId, accounts);
+    this.reindex();
+    await this.tenants.write();
+  }
+
+  async revokeOpenResets(partnerId: string, scope: { customerId?: string; accountId?: string }, at: string): Promise<number> {
+    const revoked = revokeOpen(this.resets.data.resets, partnerId, scope, at);
+    if (revoked) await this.resets.write();
+    return revoked;
+  }
+
+  async getReset(resetId: string, partnerId?: string): Promise<ResetRecord | undefined> {
+    const r = this.resets.data.resets.find((x) => x.id === resetId && (partnerId === undefined || x.partnerId === partnerId));
+    return r && { ...r };
+  }
+
+  async listResets(partnerId: string, accountId: string): Promise<ResetRecord[]> {
+    return resetsOf(this.resets.data.resets, partnerId, accountId);
+  }
+
+  async listResetEvents(partnerId: string, resetId: string): Promise<AuditEvent[]> {
+    return eventsOfReset(this.audit.data.events, partnerId, resetId);
+  }
+
+  saveApiClient(client: ApiClient): Promise<void> {
+    return this.api.saveApiClient(client);
+  }
+
+  getApiClient(id: string): Promise<ApiClient | undefined> {
+    return this.api.getApiClient(id);
+  }
+
+  listApiClients(): Promise<ApiClient[]> {
+    return this.api.listApiClients();
+  }
+
+  touchApiClient(id: string, at: string): Promise<void> {
+    return this.api.touchApiClient(id, at);
+  }
+
+  reserveIdempotencyKey(record: IdempotencyRecord, now: string): Promise<IdempotencyRecord | undefined> {
+    return this.api.reserveIdempotencyKey(record, now);
+  }
+
+  finishIdempotencyKey(scope: string, key: string, response: { status: number; body: string }): Promise<void> {
+    return this.api.finishIdempotencyKey(scope, key, response);
+  }
+
+  releaseIdempotencyKey(scope: string, key: string): Promise<void> {
+    return this.api.releaseIdempotencyKey(scope, key);
+  }
+
+  createSync(sync: SyncRecord): Promise<SyncRecord> {
+    return this.syncs.createSync(sync);
+  }
+
+  getSync(partnerId: string, syncId: string): Promise<SyncRecord | undefined> {
+    return this.syncs.getSync(partnerId, syncId);
+  }
+
+  updateSync(partnerId: string, syncId: string, change: (sync: SyncRecord) => SyncRecord | undefined): Promise<SyncRecord | undefined> {
+    return this.syncs.updateSync(partnerId, syncId, change);
+  }
+
+  claimDueSyncs(now: string, limit: number, claim: (sync: SyncRecord) => SyncRecord): Promise<SyncRecord[]> {
+    return this.syncs.claimDueSyncs(now, limit, claim);
+  }
+
+  listSyncs(query: SyncQuery): Promise<SyncRecord[]> {
+    return this.syncs.listSyncs(query);
   }
 
   async close(): Promise<void> {

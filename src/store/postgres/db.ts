@@ -110,15 +110,21 @@ export class Db {
     } catch (e) {
       throw translate(e);
     }
+    // A checked-out client is not watched by the pool: a server going away mid-transaction would
+    // otherwise be an unhandled 'error' event. The failing query reports it to the caller.
+    const onError = () => undefined;
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
+      client.off('error', onError);
       client.release();
       return result;
     } catch (e) {
       // A connection that failed mid-transaction is not given back to the pool.
       const rolledBack = await client.query('ROLLBACK').then(() => true, () => false);
+      client.off('error', onError);
       client.release(rolledBack ? undefined : true);
       throw translate(e);
     }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { PoolClient } from 'pg';
 import { verifyChain } from '../../domain/audit.js';
 import type { AdminRecord, SessionRecord } from '../../domain/ports.js';
-import type { AuditEvent, OutboxMail, ResetRecord } from '../../domain/types.js';
+import type { ApiClient, AuditEvent, OutboxMail, ResetRecord } from '../../domain/types.js';
 import type { Db } from './db.js';
 import { MAIL_COLUMNS, RESET_COLUMNS, mailParams, resetParams } from './rows.js';
 import { importInto, type TenantImport } from './tenants.js';
@@ -18,6 +18,7 @@ interface LowdbFiles {
   requests: Record<string, { connectionId: string; expiresAt: string }>;
   seen: Record<string, string>;
   admins: AdminRecord[];
+  apiClients: ApiClient[];
 }
 
 export interface ImportReport {
@@ -32,6 +33,7 @@ export interface ImportReport {
   mails: number;
   sessions: number;
   admins: number;
+  apiClients: number;
 }
 
 /** `dataDir` may be the data folder (holding `store/`) or the `store/` folder itself. */
@@ -55,6 +57,7 @@ function readLowdb(dir: string): LowdbFiles {
     events: read('audit', { events: [] as AuditEvent[] }).events,
     mails: read('outbox', { mails: [] as OutboxMail[] }).mails,
     sessions: read('sessions', { sessions: {} as Record<string, SessionRecord> }).sessions,
+    apiClients: read('api-clients', { clients: [] as ApiClient[] }).clients,
     ...sso,
   };
 }
@@ -87,6 +90,8 @@ export async function importLowdb(dataDir: string, db: Db, now = new Date()): Pr
     await insertMany(client, 'seen_assertions', 'id, expires_at', Object.entries(data.seen));
     await insertMany(client, 'admins', 'connection_id, sub, partner_id, data',
       data.admins.map((a) => [a.connectionId, a.sub, a.partnerId, JSON.stringify(a)]));
+    // Idempotency keys are not copied: they only matter for minutes, and clients retry.
+    await insertMany(client, 'api_clients', 'id, data', data.apiClients.map((c) => [c.id, JSON.stringify(c)]));
   });
   return {
     from: dir,
@@ -99,6 +104,7 @@ export async function importLowdb(dataDir: string, db: Db, now = new Date()): Pr
     mails: data.mails.length,
     sessions: sessions.length,
     admins: data.admins.length,
+    apiClients: data.apiClients.length,
   };
 }
 

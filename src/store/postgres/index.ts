@@ -1,6 +1,13 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { chainEvent } from '../../domain/audit.js';
 import type { AdminRecord, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
+import type { AccountPageQuery, CustomerPageQuery, TenantPageQuery } from '../../domain/ports.js';
+import type { ApiClient, CursorPage, IdempotencyRecord } from '../../domain/types.js';
+import { ApiData } from './api.js';
+import { Provisioning } from './provisioning.js';
+import type { SyncQuery } from '../../domain/ports.js';
+import type { PendingAttempt, SyncRecord } from '../../domain/types.js';
+import { PgSyncs } from './syncs.js';
 import type {
   Account, AuditEvent, AuditInput, Customer, DirectoryBinding, OutboxMail, Page, Partner, ResetRecord,
 } from '../../domain/types.js';
@@ -30,10 +37,16 @@ type MailResult = { ok: true; at: string } | { ok: false; error: string; retryAt
  */
 export class PostgresStore implements Store {
   private readonly tenants: Tenants;
+  private readonly provisioning: Provisioning;
+  private readonly api: ApiData;
+  private readonly syncs: PgSyncs;
   private sweeper: NodeJS.Timeout | undefined;
 
   private constructor(private readonly db: Db, private readonly logger: StoreLogger) {
     this.tenants = new Tenants(db);
+    this.provisioning = new Provisioning(db);
+    this.api = new ApiData(db);
+    this.syncs = new PgSyncs(db);
   }
 
   /** Connects (waiting for the database if it is still starting), migrates, and starts housekeeping. */
@@ -127,7 +140,7 @@ export class PostgresStore implements Store {
   async findOpenResetsByEmail(email: string): Promise<ResetRecord[]> {
     const rows = await this.db.query<ResetRow>(`SELECT ${RESET_COLUMNS.split(', ').map((c) => `r.${c.trim()}`).join(', ')}
       FROM resets r JOIN accounts a ON a.partner_id = r.partner_id AND a.id = r.account_id
-      WHERE lower(a.email) = $1 AND r.consumed_at IS NULL AND r.revoked_at IS NULL
+      WHERE lower(a.email) = $1 AND a.deleted_at IS NULL AND r.consumed_at IS NULL AND r.revoked_at IS NULL
       ORDER BY r.created_at`, [email.trim().toLowerCase()]);
     return rows.map(resetFromRow);
   }
@@ -143,17 +156,19 @@ export class PostgresStore implements Store {
     await this.db.query('UPDATE resets SET alt_token_hash = $2 WHERE id = $1', [resetId, altTokenHash]);
   }
 
-  async claimReset(tokenHash: string, now: string, until: string): Promise<ResetRecord | undefined> {
+  async claimReset(tokenHash: string, now: string, until: string, attempt?: PendingAttempt): Promise<ResetRecord | undefined> {
     // One statement: a racing claim waits for this row's lock, re-reads it, and no longer matches.
-    const row = (await this.db.query<ResetRow>(`UPDATE resets SET claimed_until = $3
+    // An attempt already pending stays: coalesce keeps it, and the caller compares.
+    const row = (await this.db.query<ResetRow>(`UPDATE resets SET claimed_until = $3, pending_attempt = coalesce(pending_attempt, $4::jsonb)
       WHERE (token_hash = $1 OR alt_token_hash = $1) AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > $2
         AND (claimed_until IS NULL OR claimed_until <= $2)
-      RETURNING ${RESET_COLUMNS}`, [tokenHash, now, until]))[0];
+      RETURNING ${RESET_COLUMNS}`, [tokenHash, now, until, attempt ? JSON.stringify(attempt) : null]))[0];
     return row && resetFromRow(row);
   }
 
-  async releaseReset(resetId: string): Promise<void> {
-    await this.db.query('UPDATE resets SET claimed_until = NULL WHERE id = $1', [resetId]);
+  async releaseReset(resetId: string, opts: { clearAttempt?: boolean } = {}): Promise<void> {
+    await this.db.query(`UPDATE resets SET claimed_until = NULL,
+      pending_attempt = CASE WHEN $2 THEN NULL ELSE pending_attempt END WHERE id = $1`, [resetId, opts.clearAttempt === true]);
   }
 
   async consumeReset(resetId: string, now: string): Promise<boolean> {
@@ -273,15 +288,104 @@ export class PostgresStore implements Store {
     await this.db.query('DELETE FROM sessions WHERE sid = $1', [sid]);
   }
 
+  pagePartners(query: TenantPageQuery): Promise<CursorPage<Partner>> {
+    return this.provisioning.pagePartners(query);
+  }
+
+  pageCustomers(partnerId: string, query: CustomerPageQuery): Promise<CursorPage<Customer>> {
+    return this.provisioning.pageCustomers(partnerId, query);
+  }
+
+  pageAccounts(partnerId: string, query: AccountPageQuery): Promise<CursorPage<Account>> {
+    return this.provisioning.pageAccounts(partnerId, query);
+  }
+
+  savePartner(partner: Partner): Promise<void> {
+    return this.provisioning.savePartner(partner);
+  }
+
+  saveCustomers(partnerId: string, customers: Customer[]): Promise<void> {
+    return this.provisioning.saveCustomers(partnerId, customers);
+  }
+
+  saveAccounts(partnerId: string, accounts: Account[]): Promise<void> {
+    return this.provisioning.saveAccounts(partnerId, accounts);
+  }
+
+  revokeOpenResets(partnerId: string, scope: { customerId?: string; accountId?: string }, at: string): Promise<number> {
+    return this.provisioning.revokeOpenResets(partnerId, scope, at);
+  }
+
+  getReset(resetId: string, partnerId?: string): Promise<ResetRecord | undefined> {
+    return this.provisioning.getReset(resetId, partnerId);
+  }
+
+  listResets(partnerId: string, accountId: string): Promise<ResetRecord[]> {
+    return this.provisioning.listResets(partnerId, accountId);
+  }
+
+  listResetEvents(partnerId: string, resetId: string): Promise<AuditEvent[]> {
+    return this.provisioning.listResetEvents(partnerId, resetId);
+  }
+
+  saveApiClient(client: ApiClient): Promise<void> {
+    return this.api.saveApiClient(client);
+  }
+
+  getApiClient(id: string): Promise<ApiClient | undefined> {
+    return this.api.getApiClient(id);
+  }
+
+  listApiClients(): Promise<ApiClient[]> {
+    return this.api.listApiClients();
+  }
+
+  touchApiClient(id: string, at: string): Promise<void> {
+    return this.api.touchApiClient(id, at);
+  }
+
+  reserveIdempotencyKey(record: IdempotencyRecord, now: string): Promise<IdempotencyRecord | undefined> {
+    return this.api.reserveIdempotencyKey(record, now);
+  }
+
+  finishIdempotencyKey(scope: string, key: string, response: { status: number; body: string }): Promise<void> {
+    return this.api.finishIdempotencyKey(scope, key, response);
+  }
+
+  releaseIdempotencyKey(scope: string, key: string): Promise<void> {
+    return this.api.releaseIdempotencyKey(scope, key);
+  }
+
   /** Deletes what can no longer be used. Failures are logged: the next sweep tries again. */
   async sweep(): Promise<void> {
     try {
       await this.db.query('DELETE FROM sessions WHERE expires_at < now()');
       await this.db.query('DELETE FROM sso_requests WHERE expires_at < now()');
       await this.db.query('DELETE FROM seen_assertions WHERE expires_at < now()');
+      await this.db.query('DELETE FROM idempotency_keys WHERE expires_at < now()');
     } catch (e) {
       this.logger.warn({ error: (e as Error).message }, 'database housekeeping failed; will retry');
     }
+  }
+
+  createSync(sync: SyncRecord): Promise<SyncRecord> {
+    return this.syncs.createSync(sync);
+  }
+
+  getSync(partnerId: string, syncId: string): Promise<SyncRecord | undefined> {
+    return this.syncs.getSync(partnerId, syncId);
+  }
+
+  updateSync(partnerId: string, syncId: string, change: (sync: SyncRecord) => SyncRecord | undefined): Promise<SyncRecord | undefined> {
+    return this.syncs.updateSync(partnerId, syncId, change);
+  }
+
+  claimDueSyncs(now: string, limit: number, claim: (sync: SyncRecord) => SyncRecord): Promise<SyncRecord[]> {
+    return this.syncs.claimDueSyncs(now, limit, claim);
+  }
+
+  listSyncs(query: SyncQuery): Promise<SyncRecord[]> {
+    return this.syncs.listSyncs(query);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { OutboxMail, ResetRecord } from '../../domain/types.js';
+import type { OutboxMail, PendingAttempt, ResetRecord } from '../../domain/types.js';
 
 /** pg returns timestamptz as Date; the domain speaks ISO strings (millisecond precision both ways). */
 export const iso = (d: Date | string): string => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
@@ -22,6 +22,7 @@ export interface ResetRow {
   claimed_until: Date | null;
   consumed_at: Date | null;
   revoked_at: Date | null;
+  pending_attempt: PendingAttempt | null;
 }
 
 export function resetFromRow(r: ResetRow): ResetRecord {
@@ -41,16 +42,18 @@ export function resetFromRow(r: ResetRow): ResetRecord {
     ...optionalIso('claimedUntil', r.claimed_until),
     ...optionalIso('consumedAt', r.consumed_at),
     ...optionalIso('revokedAt', r.revoked_at),
+    ...(r.pending_attempt !== null ? { pendingAttempt: r.pending_attempt } : {}),
   };
 }
 
 /** Column order of `resetParams`. */
 export const RESET_COLUMNS = 'id, partner_id, customer_id, account_id, token_hash, flow, created_at, expires_at, created_by, '
-  + 'code_hash, code_attempts, alt_token_hash, claimed_until, consumed_at, revoked_at';
+  + 'code_hash, code_attempts, alt_token_hash, claimed_until, consumed_at, revoked_at, pending_attempt';
 
 export function resetParams(r: ResetRecord): unknown[] {
   return [r.id, r.partnerId, r.customerId, r.accountId, r.tokenHash, r.flow, r.createdAt, r.expiresAt, r.createdBy,
-    r.codeHash ?? null, r.codeAttempts ?? null, r.altTokenHash ?? null, r.claimedUntil ?? null, r.consumedAt ?? null, r.revokedAt ?? null];
+    r.codeHash ?? null, r.codeAttempts ?? null, r.altTokenHash ?? null, r.claimedUntil ?? null, r.consumedAt ?? null, r.revokedAt ?? null,
+    r.pendingAttempt ? JSON.stringify(r.pendingAttempt) : null];
 }
 
 export interface MailRow {

@@ -21,17 +21,17 @@ export class Tenants {
   }
 
   async listPartners(): Promise<Partner[]> {
-    return (await this.db.query<Data<Partner>>('SELECT data FROM partners ORDER BY id')).map((r) => r.data);
+    return (await this.db.query<Data<Partner>>('SELECT data FROM partners WHERE deleted_at IS NULL ORDER BY id')).map((r) => r.data);
   }
 
   async getPartner(partnerId: string): Promise<Partner | undefined> {
-    return (await this.db.query<Data<Partner>>('SELECT data FROM partners WHERE id = $1', [partnerId]))[0]?.data;
+    return (await this.db.query<Data<Partner>>('SELECT data FROM partners WHERE id = $1 AND deleted_at IS NULL', [partnerId]))[0]?.data;
   }
 
   async listCustomers(partnerId: string, query: CustomerQuery): Promise<Page<Customer>> {
     const q = query.q?.trim().toLowerCase() || null;
     // strpos, not LIKE: a search for "50%" or "a_b" means those characters.
-    const where = 'partner_id = $1 AND ($2::text IS NULL OR strpos(lower(name), $2) > 0)';
+    const where = 'partner_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR strpos(lower(name), $2) > 0)';
     const [rows, count] = await Promise.all([
       this.db.query<Data<Customer>>(`SELECT data FROM customers WHERE ${where} ORDER BY name, id LIMIT $3 OFFSET $4`,
         [partnerId, q, query.pageSize, (query.page - 1) * query.pageSize]),
@@ -41,7 +41,7 @@ export class Tenants {
   }
 
   async getCustomer(partnerId: string, customerId: string): Promise<Customer | undefined> {
-    return (await this.db.query<Data<Customer>>('SELECT data FROM customers WHERE partner_id = $1 AND id = $2', [partnerId, customerId]))[0]?.data;
+    return (await this.db.query<Data<Customer>>('SELECT data FROM customers WHERE partner_id = $1 AND id = $2 AND deleted_at IS NULL', [partnerId, customerId]))[0]?.data;
   }
 
   async setCustomerDirectory(partnerId: string, customerId: string, binding: DirectoryBinding | undefined): Promise<void> {
@@ -52,19 +52,19 @@ export class Tenants {
 
   async listAccounts(partnerId: string, customerId: string): Promise<Account[]> {
     const rows = await this.db.query<Data<Account>>(
-      'SELECT data FROM accounts WHERE partner_id = $1 AND customer_id = $2 ORDER BY name, id', [partnerId, customerId]);
+      'SELECT data FROM accounts WHERE partner_id = $1 AND customer_id = $2 AND deleted_at IS NULL ORDER BY name, id', [partnerId, customerId]);
     return rows.map((r) => r.data);
   }
 
   async getAccount(partnerId: string, accountId: string): Promise<Account | undefined> {
-    return (await this.db.query<Data<Account>>('SELECT data FROM accounts WHERE partner_id = $1 AND id = $2', [partnerId, accountId]))[0]?.data;
+    return (await this.db.query<Data<Account>>('SELECT data FROM accounts WHERE partner_id = $1 AND id = $2 AND deleted_at IS NULL', [partnerId, accountId]))[0]?.data;
   }
 
   async findAccountsByIdentifier(partnerId: string, identifier: string): Promise<Account[]> {
     const id = identifier.trim().toLowerCase();
     if (!id) return [];
     const rows = await this.db.query<Data<Account>>(
-      'SELECT data FROM accounts WHERE partner_id = $1 AND (lower(login) = $2 OR lower(email) = $2) ORDER BY name, id', [partnerId, id]);
+      'SELECT data FROM accounts WHERE partner_id = $1 AND deleted_at IS NULL AND (lower(login) = $2 OR lower(email) = $2) ORDER BY name, id', [partnerId, id]);
     return rows.map((r) => r.data);
   }
 
