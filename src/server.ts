@@ -87,11 +87,11 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
   // Templates are read once, except in development where editing them should show at once.
   const views = createViews({ cache: config.env !== 'development' });
   const audit = new AuditLog(store, clock);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ mailOutbox: () => store.mailOutboxStats(), now: () => clock.now() });
   audit.onEvent(metrics.onAudit);
   const catalog = createDirectoryCatalog(directories, clock);
   const admin = new AdminService(store);
-  const transport = opts.transport ?? createMailTransport(config.mail.transport, { from: config.mail.from, dataDir, logger });
+  const transport = opts.transport ?? createMailTransport(config.mail.transport, { from: config.mail.from, dataDir, logger, dkim: config.mail.dkim });
   const outbox = new MailOutbox({
     store, clock, logger, transport, pollMs: config.mail.pollMs,
     box: createSecretBox({ k1: secrets.dataKey }, 'k1'),

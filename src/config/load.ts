@@ -98,6 +98,10 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   if (config.mail.transport.type === 'smtp' && config.mail.transport.password) {
     config.mail.transport.password = resolveSecretRef(config.mail.transport.password, 'mail.transport.password', env, problems);
   }
+  if (config.mail.dkim) config.mail.dkim.privateKey = resolveSecretRef(config.mail.dkim.privateKey, 'mail.dkim.privateKey', env, problems);
+  if (config.mail.dkim?.privateKey && !config.mail.dkim.privateKey.includes('PRIVATE KEY')) {
+    problems.push('mail.dkim.privateKey: not a PEM private key (reference a file with `file:PATH`)');
+  }
   if (config.metrics.token) config.metrics.token = resolveSecretRef(config.metrics.token, 'metrics.token', env, problems);
   for (const key of ['sessionSecret', 'dataKey'] as const) {
     const v = config.secrets[key];

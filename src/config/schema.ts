@@ -224,6 +224,13 @@ export const configSchema = z.object({
     from: z.string().default('resetbridge <no-reply@resetbridge.localhost>'),
     transport: mailTransport.default({ type: 'file', dir: 'mail' }),
     pollMs: z.number().int().positive().default(1000),
+    /** DKIM-sign every mail (RSA); publish the public key at `<keySelector>._domainkey.<domainName>`. */
+    dkim: z.object({
+      domainName: z.string().min(1),
+      keySelector: z.string().min(1),
+      /** PEM private key, as a reference: `file:/etc/resetbridge/dkim.pem` or `env:NAME`. */
+      privateKey: z.string().min(1),
+    }).optional(),
     /** /readyz re-checks the mail transport (an SMTP connection) at most this often, seconds. */
     verifySeconds: z.number().int().min(0).default(30),
   }).prefault({}),

@@ -79,6 +79,8 @@ export interface Store {
   /** Takes up to `limit` due mails and marks them `sending`, so no other worker takes them. */
   claimMail(now: string, limit: number): Promise<OutboxMail[]>;
   finishMail(id: string, result: { ok: true; at: string } | { ok: false; error: string; retryAt?: string }): Promise<void>;
+  /** For metrics: mails waiting (queued or being sent), mails given up on, and the oldest waiting one's age. */
+  mailOutboxStats(): Promise<{ waiting: number; failed: number; oldestWaitingAt?: string }>;
 
   /** SSO request cache (SAML `InResponseTo`, OIDC state kept server-side): single use. */
   putSsoRequest(id: string, connectionId: string, expiresAt: string): Promise<void>;

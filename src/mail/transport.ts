@@ -5,13 +5,22 @@ import type { MailTransportConfig } from '../config/schema.js';
 import type { MailMessage, MailTransport } from '../domain/ports.js';
 import type { Logger } from '../sync/contract.js';
 
-export function createMailTransport(config: MailTransportConfig, opts: { from: string; dataDir: string; logger: Logger }): MailTransport {
-  return config.type === 'file' ? fileTransport(path.resolve(opts.dataDir, config.dir), opts) : smtpTransport(config, opts.from);
+export interface DkimSettings {
+  domainName: string;
+  keySelector: string;
+  privateKey: string;
+}
+
+export function createMailTransport(
+  config: MailTransportConfig,
+  opts: { from: string; dataDir: string; logger: Logger; dkim?: DkimSettings | undefined },
+): MailTransport {
+  return config.type === 'file' ? fileTransport(path.resolve(opts.dataDir, config.dir), opts) : smtpTransport(config, opts.from, opts.dkim);
 }
 
 /** Development: each message becomes an .eml file; the console names the file, never its content. */
-function fileTransport(dir: string, opts: { from: string; logger: Logger }): MailTransport {
-  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+function fileTransport(dir: string, opts: { from: string; logger: Logger; dkim?: DkimSettings | undefined }): MailTransport {
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix', ...(opts.dkim ? { dkim: opts.dkim } : {}) });
   let n = 0;
   return {
     async send(message) {
@@ -30,8 +39,9 @@ function fileTransport(dir: string, opts: { from: string; logger: Logger }): Mai
   };
 }
 
-function smtpTransport(config: Extract<MailTransportConfig, { type: 'smtp' }>, from: string): MailTransport {
+function smtpTransport(config: Extract<MailTransportConfig, { type: 'smtp' }>, from: string, dkim?: DkimSettings): MailTransport {
   const transporter = nodemailer.createTransport({
+    ...(dkim ? { dkim } : {}),
     host: config.host,
     port: config.port,
     secure: config.secure,

@@ -1,12 +1,18 @@
 import type { RequestHandler } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditEvent } from '../domain/types.js';
 
 /**
  * Prometheus metrics, one registry per app (tests run several in one process). Reset-specific
  * counters are driven by audit events, so every counted fact is also an audited one.
  */
-export function createMetrics() {
+export interface OutboxStats {
+  waiting: number;
+  failed: number;
+  oldestWaitingAt?: string;
+}
+
+export function createMetrics(deps: { mailOutbox?: () => Promise<OutboxStats>; now?: () => Date } = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'resetbridge_' });
   const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
@@ -23,6 +29,27 @@ export function createMetrics() {
   const syncFailed = counter('resetbridge_sync_failures_total', 'Directory writes that failed, by instance and class', ['instance', 'class']);
   const throttled = counter('resetbridge_throttled_total', 'Requests refused by a rate limit', ['bucket']);
   const signIns = counter('resetbridge_admin_signins_total', 'Admin sign-ins, by outcome', ['outcome']);
+
+  if (deps.mailOutbox) {
+    const read = deps.mailOutbox;
+    const now = deps.now ?? (() => new Date());
+    // Read from the store at scrape time, so every instance reports the shared outbox as it is.
+    new Gauge({
+      name: 'resetbridge_mail_outbox_depth', help: 'Mails in the outbox, by state', labelNames: ['state'], registers: [registry],
+      async collect() {
+        const s = await read();
+        this.set({ state: 'waiting' }, s.waiting);
+        this.set({ state: 'failed' }, s.failed);
+      },
+    });
+    new Gauge({
+      name: 'resetbridge_mail_outbox_oldest_age_seconds', help: 'Age of the oldest mail still waiting to be sent (0 when none)', registers: [registry],
+      async collect() {
+        const s = await read();
+        this.set(s.oldestWaitingAt ? Math.max(0, (now().getTime() - Date.parse(s.oldestWaitingAt)) / 1000) : 0);
+      },
+    });
+  }
 
   const onAudit = (e: AuditEvent): void => {
     const d = e.detail ?? {};

@@ -57,6 +57,21 @@ export function auditAndOutboxCases(ctx: Ctx): void {
       expect((await ctx.store.claimMail(at(5), 10)).map((m) => m.id)).toEqual([later.id]);
     });
 
+    it('counts waiting and given-up mails and names the oldest waiting one, for the metrics', async () => {
+      expect(await ctx.store.mailOutboxStats()).toEqual({ waiting: 0, failed: 0 });
+      const first = mail({ createdAt: at(1) });
+      const second = mail({ createdAt: at(2) });
+      const doomed = mail({ createdAt: at(0) });
+      for (const m of [first, second, doomed]) await ctx.store.enqueueMail(m);
+      await ctx.store.claimMail(at(3), 10);
+      await ctx.store.finishMail(doomed.id, { ok: false, error: 'mailbox unavailable' });
+      await ctx.store.finishMail(first.id, { ok: false, error: 'try later', retryAt: at(9) });
+      const stats = await ctx.store.mailOutboxStats();
+      expect(stats.waiting).toBe(2);
+      expect(stats.failed).toBe(1);
+      expect(Date.parse(stats.oldestWaitingAt!)).toBe(Date.parse(at(1)));
+    });
+
     it('hands out no more than the limit per claim', async () => {
       for (let i = 0; i < 5; i++) await ctx.store.enqueueMail(mail({ nextAttemptAt: at(i) }));
       expect(await ctx.store.claimMail(at(10), 3)).toHaveLength(3);

@@ -48,6 +48,8 @@ describe('operating resetbridge', () => {
     expect(delta('resetbridge_mails_total{kind="reset-link",outcome="sent"}')).toBe(1);
     expect(delta('resetbridge_admin_signins_total{outcome="success"}')).toBe(1);
     expect(after).toContain('route="/reset/:token"');
+    expect(metric(after, 'resetbridge_mail_outbox_depth{state="waiting"}')).toBe(0);
+    expect(after).toContain('resetbridge_mail_outbox_oldest_age_seconds 0');
     expect(after).not.toContain(link.split('/').pop()!);
   });
 
@@ -75,5 +77,15 @@ describe('operating resetbridge', () => {
     const downBody = await down.json() as { status: string; checks: Record<string, { ok: boolean; detail?: string }> };
     expect(downBody.status).toBe('unavailable');
     expect(downBody.checks.mail!.ok).toBe(false);
+
+    // A mail that cannot be delivered waits in the outbox, and the gauges say so.
+    const { items } = await product.store.listCustomers('northwind', { page: 1, pageSize: 1 });
+    const account = (await product.store.listAccounts('northwind', items[0]!.id))[0]!;
+    const { formFields } = await import('../support/http-client.js');
+    const client = new HttpClient();
+    const form = await client.get(`${product.url}/forgot/northwind`);
+    await client.post(`${product.url}/forgot/northwind`, { ...formFields(form.text), identifier: account.login });
+    await expect.poll(async () => metric(await scrape(), 'resetbridge_mail_outbox_depth{state="waiting"}'), { timeout: 10_000 }).toBe(1);
+    expect(metric(await scrape(), 'resetbridge_mails_total{kind="reset-link",outcome="retry"}')).toBeGreaterThanOrEqual(1);
   });
 });

@@ -5,6 +5,8 @@ import { SMTPServer } from 'smtp-server';
 /** A real SMTP server that keeps every message it accepts, parsed. */
 export class SmtpSink {
   readonly messages: ParsedMail[] = [];
+  /** The messages as they arrived, byte for byte (for signature checks), in the same order. */
+  readonly raw: Buffer[] = [];
   private waiters: Array<() => void> = [];
 
   private constructor(private readonly server: SMTPServer, readonly port: number) {}
@@ -16,11 +18,14 @@ export class SmtpSink {
       disabledCommands: ['STARTTLS'],
       logger: false,
       onData(stream, _session, callback) {
-        simpleParser(stream).then((mail) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.once('end', () => void simpleParser(Buffer.concat(chunks)).then((mail) => {
+          sink!.raw.push(Buffer.concat(chunks));
           sink!.messages.push(mail);
           for (const w of sink!.waiters.splice(0)) w();
           callback();
-        }, callback);
+        }, callback));
       },
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

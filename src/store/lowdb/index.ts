@@ -235,6 +235,20 @@ export class LowdbStore implements Store {
     return due.map((m) => ({ ...m }));
   }
 
+  async mailOutboxStats(): Promise<{ waiting: number; failed: number; oldestWaitingAt?: string }> {
+    let waiting = 0;
+    let failed = 0;
+    let oldest: string | undefined;
+    for (const m of this.outbox.data.mails) {
+      if (m.status === 'failed') failed++;
+      else if (m.status === 'queued' || m.status === 'sending') {
+        waiting++;
+        if (!oldest || m.createdAt < oldest) oldest = m.createdAt;
+      }
+    }
+    return { waiting, failed, ...(oldest ? { oldestWaitingAt: oldest } : {}) };
+  }
+
   async finishMail(id: string, result: { ok: true; at: string } | { ok: false; error: string; retryAt?: string }): Promise<void> {
     const m = this.outbox.data.mails.find((x) => x.id === id);
     if (!m) return;

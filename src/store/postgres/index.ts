@@ -212,6 +212,18 @@ export class PostgresStore implements Store {
     await this.db.query(`INSERT INTO outbox (${MAIL_COLUMNS}) VALUES (${placeholders(10)})`, mailParams(mail));
   }
 
+  async mailOutboxStats(): Promise<{ waiting: number; failed: number; oldestWaitingAt?: string }> {
+    const [row] = await this.db.query<{ waiting: string; failed: string; oldest: Date | null }>(`
+      SELECT count(*) FILTER (WHERE status IN ('queued', 'sending')) AS waiting,
+             count(*) FILTER (WHERE status = 'failed') AS failed,
+             min(created_at) FILTER (WHERE status IN ('queued', 'sending')) AS oldest
+      FROM outbox`);
+    return {
+      waiting: Number(row?.waiting ?? 0), failed: Number(row?.failed ?? 0),
+      ...(row?.oldest ? { oldestWaitingAt: new Date(row.oldest).toISOString() } : {}),
+    };
+  }
+
   async claimMail(now: string, limit: number): Promise<OutboxMail[]> {
     // SKIP LOCKED: a second worker passes over the rows the first is claiming instead of waiting
     // for them, so two workers never take the same mail. An expired lease means its worker stopped.
