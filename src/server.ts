@@ -96,9 +96,10 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
     store, clock, logger, transport, pollMs: config.mail.pollMs,
     box: createSecretBox({ k1: secrets.dataKey }, 'k1'),
     messages: new MailMessages(views),
-    onOutcome: (mail, outcome) => audit.record({
+    onOutcome: (mail, outcome, error) => audit.record({
       type: `mail.${outcome}`, outcome: outcome === 'sent' ? 'success' : 'failure', actor: 'system',
-      ...(mail.partnerId ? { partnerId: mail.partnerId } : {}), detail: { mailId: mail.id, kind: mail.kind, attempt: mail.attempts },
+      ...(mail.partnerId ? { partnerId: mail.partnerId } : {}), ...(mail.accountId ? { target: `account:${mail.accountId}` } : {}),
+      detail: { mailId: mail.id, kind: mail.kind, attempt: mail.attempts, ...(error ? { error: error.slice(0, 160) } : {}) },
     }),
   });
   const limiter = createRateLimiter(config.rateLimits, rateLimits);
@@ -107,6 +108,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
   const timings = syncSettings(config.sync, config.reset.claimSeconds);
   const syncOutbox = new SyncOutbox({
     store, clock, logger, directory, box: syncBox, timings, attemptDeadlineMs: config.sync.secondaryDeadlineMs, pollMs: config.sync.pollMs,
+    keepMs: config.sync.keepDays * 86_400_000,
     onEvent: (event) => audit.record(auditOf(event)),
   });
   const sync = new SyncService({

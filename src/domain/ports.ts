@@ -151,6 +151,8 @@ export interface Store {
   claimDueSyncs(now: string, limit: number, claim: (sync: SyncRecord) => SyncRecord): Promise<SyncRecord[]>;
   /** Newest first. */
   listSyncs(query: SyncQuery): Promise<SyncRecord[]>;
+  /** Deletes records created before `before` that hold nothing any more (no sealed password, nothing due); returns how many. */
+  deleteSettledSyncs(before: string): Promise<number>;
 
   close(): Promise<void>;
 }
@@ -259,8 +261,8 @@ export interface PasswordChangedMail {
 
 /** Queues the product's mails. Implementations render and deliver them off the request path. */
 export interface Notifier {
-  resetLink(mail: ResetLinkMail, partnerId: string): Promise<void>;
-  passwordChanged(mail: PasswordChangedMail, partnerId: string): Promise<void>;
+  resetLink(mail: ResetLinkMail, partnerId: string, accountId?: string): Promise<void>;
+  passwordChanged(mail: PasswordChangedMail, partnerId: string, accountId?: string): Promise<void>;
 }
 
 export interface RequestContext {

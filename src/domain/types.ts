@@ -114,6 +114,8 @@ export type AuditInput = Omit<AuditEvent, 'seq' | 'prev' | 'hash' | 'at'>;
 export interface OutboxMail {
   id: string;
   partnerId?: string;
+  /** The account the mail is about, when there is one. */
+  accountId?: string;
   kind: string;
   /** The rendered message, sealed with the data key: it can hold a reset link. */
   sealed: string;

@@ -28,22 +28,22 @@ export class MailOutbox implements Notifier {
       logger: Logger;
       pollMs: number;
       /** Records delivery outcomes in the audit log (kind and mail id only, never the content). */
-      onOutcome?: (mail: OutboxMail, outcome: 'sent' | 'retry' | 'failed') => Promise<unknown>;
+      onOutcome?: (mail: OutboxMail, outcome: 'sent' | 'retry' | 'failed', error?: string) => Promise<unknown>;
     },
   ) {}
 
-  resetLink(mail: ResetLinkMail, partnerId: string): Promise<void> {
-    return this.enqueue('reset-link', partnerId, this.deps.messages.resetLink(mail));
+  resetLink(mail: ResetLinkMail, partnerId: string, accountId?: string): Promise<void> {
+    return this.enqueue('reset-link', partnerId, this.deps.messages.resetLink(mail), accountId);
   }
 
-  passwordChanged(mail: PasswordChangedMail, partnerId: string): Promise<void> {
-    return this.enqueue('password-changed', partnerId, this.deps.messages.passwordChanged(mail));
+  passwordChanged(mail: PasswordChangedMail, partnerId: string, accountId?: string): Promise<void> {
+    return this.enqueue('password-changed', partnerId, this.deps.messages.passwordChanged(mail), accountId);
   }
 
-  private async enqueue(kind: string, partnerId: string, message: MailMessage): Promise<void> {
+  private async enqueue(kind: string, partnerId: string, message: MailMessage, accountId?: string): Promise<void> {
     const now = this.deps.clock.now().toISOString();
     await this.deps.store.enqueueMail({
-      id: randomUUID(), partnerId, kind, sealed: this.deps.box.seal(JSON.stringify(message)),
+      id: randomUUID(), partnerId, ...(accountId ? { accountId } : {}), kind, sealed: this.deps.box.seal(JSON.stringify(message)),
       status: 'queued', attempts: 0, nextAttemptAt: now, createdAt: now,
     });
     this.kick();
@@ -89,12 +89,15 @@ export class MailOutbox implements Notifier {
           await this.deps.onOutcome?.(mail, 'sent');
         } catch (e) {
           const error = (e as Error).message.slice(0, 200);
-          const retry = mail.attempts < MAX_ATTEMPTS;
+          // A 5xx answer (no such mailbox, rejected) is a bounce: sending again cannot help.
+          const code = (e as { responseCode?: number }).responseCode;
+          const permanent = typeof code === 'number' && code >= 500 && code < 600;
+          const retry = !permanent && mail.attempts < MAX_ATTEMPTS;
           logger.warn({ mailId: mail.id, kind: mail.kind, attempt: mail.attempts, error }, retry ? 'mail delivery failed; will retry' : 'mail delivery failed; giving up');
           await store.finishMail(mail.id, retry
             ? { ok: false, error, retryAt: new Date(clock.now().getTime() + 2 ** mail.attempts * 5000).toISOString() }
             : { ok: false, error });
-          await this.deps.onOutcome?.(mail, retry ? 'retry' : 'failed');
+          await this.deps.onOutcome?.(mail, retry ? 'retry' : 'failed', error);
         }
       }));
     }

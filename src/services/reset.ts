@@ -119,7 +119,7 @@ export class ResetService {
       to: account.email, accountName: account.name, login: account.login, partnerName: partner.name,
       companyName: customer.name, url: `${this.base}/reset/${token}`, expiresAt, flow,
       code: `${code.slice(0, 3)} ${code.slice(3)}`, codeUrl: `${this.base}/reset/code`,
-    }, partner.id);
+    }, partner.id, account.id);
   }
 
   private get base(): string {
@@ -232,7 +232,7 @@ export class ResetService {
     await this.deps.notifier.passwordChanged({
       to: account.email, accountName: account.name, login: account.login, partnerName: partner.name,
       companyName: customer.name, at, ip: ctx.ip,
-    }, reset.partnerId);
+    }, reset.partnerId, account.id);
     return { status: 'changed', reach };
   }
 

@@ -11,10 +11,16 @@ export class SmtpSink {
 
   private constructor(private readonly server: SMTPServer, readonly port: number) {}
 
-  static async start(): Promise<SmtpSink> {
+  /** `reject(address)` answers that recipient with the given SMTP reply, as a real server would. */
+  static async start(opts: { reject?: (address: string) => { code: number; message: string } | undefined } = {}): Promise<SmtpSink> {
     let sink: SmtpSink | undefined;
     const server = new SMTPServer({
       authOptional: true,
+      onRcptTo(address, _session, callback) {
+        const refusal = opts.reject?.(address.address);
+        if (!refusal) return callback();
+        callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+      },
       disabledCommands: ['STARTTLS'],
       logger: false,
       onData(stream, _session, callback) {

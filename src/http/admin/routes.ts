@@ -54,7 +54,8 @@ export function adminRoutes(deps: { admin: AdminService; reset: ResetService }):
     const { customer, account } = await deps.admin.getAccount(admin(res), req.params.customerId, req.params.accountId);
     const flash = req.session.flash;
     delete req.session.flash;
-    res.render('admin/account', { title: account.name, customer, account, flash });
+    const mail = await deps.admin.lastResetMail(admin(res), account.id);
+    res.render('admin/account', { title: account.name, customer, account, flash, mail });
   });
 
   router.get('/customers/:customerId/accounts/:accountId/reset', async (req, res) => {

@@ -209,7 +209,7 @@ export class PostgresStore implements Store {
   }
 
   async enqueueMail(mail: OutboxMail): Promise<void> {
-    await this.db.query(`INSERT INTO outbox (${MAIL_COLUMNS}) VALUES (${placeholders(10)})`, mailParams(mail));
+    await this.db.query(`INSERT INTO outbox (${MAIL_COLUMNS}) VALUES (${placeholders(11)})`, mailParams(mail));
   }
 
   async mailOutboxStats(): Promise<{ waiting: number; failed: number; oldestWaitingAt?: string }> {
@@ -398,6 +398,10 @@ export class PostgresStore implements Store {
 
   listSyncs(query: SyncQuery): Promise<SyncRecord[]> {
     return this.syncs.listSyncs(query);
+  }
+
+  deleteSettledSyncs(before: string): Promise<number> {
+    return this.syncs.deleteSettledSyncs(before);
   }
 
   async close(): Promise<void> {

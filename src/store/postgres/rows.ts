@@ -67,6 +67,7 @@ export interface MailRow {
   created_at: Date;
   sent_at: Date | null;
   last_error: string | null;
+  account_id: string | null;
 }
 
 export function mailFromRow(r: MailRow): OutboxMail {
@@ -81,13 +82,14 @@ export function mailFromRow(r: MailRow): OutboxMail {
     createdAt: iso(r.created_at),
     ...optionalIso('sentAt', r.sent_at),
     ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+    ...(r.account_id !== null && r.account_id !== undefined ? { accountId: r.account_id } : {}),
   };
 }
 
-export const MAIL_COLUMNS = 'id, partner_id, kind, sealed, status, attempts, next_attempt_at, created_at, sent_at, last_error';
+export const MAIL_COLUMNS = 'id, partner_id, kind, sealed, status, attempts, next_attempt_at, created_at, sent_at, last_error, account_id';
 
 export function mailParams(m: OutboxMail): unknown[] {
-  return [m.id, m.partnerId ?? null, m.kind, m.sealed, m.status, m.attempts, m.nextAttemptAt, m.createdAt, m.sentAt ?? null, m.lastError ?? null];
+  return [m.id, m.partnerId ?? null, m.kind, m.sealed, m.status, m.attempts, m.nextAttemptAt, m.createdAt, m.sentAt ?? null, m.lastError ?? null, m.accountId ?? null];
 }
 
 /** `$1, $2, …, $n` */
