@@ -31,6 +31,26 @@ function setPath(obj: Record<string, unknown>, keys: string[], value: unknown): 
   node[keys[keys.length - 1]!] = value;
 }
 
+/**
+ * `RESETBRIDGE_SERVER__PUBLIC_URL=https://…` sets `server.publicUrl`: `__` separates levels, each
+ * level in upper snake case. Values are read as JSON when they parse (numbers, booleans, lists),
+ * else as text.
+ */
+function applyPathOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('RESETBRIDGE_') || !name.includes('__') || value === undefined) continue;
+    const keys = name.slice('RESETBRIDGE_'.length).split('__')
+      .map((k) => k.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+    let parsed: unknown = value;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      // plain text
+    }
+    setPath(raw, keys, parsed);
+  }
+}
+
 /** Resolves `env:NAME` and `file:PATH` references; literals pass through. */
 export function resolveSecretRef(value: string, where: string, env: NodeJS.ProcessEnv, problems: string[]): string {
   if (value.startsWith('env:')) {
@@ -69,6 +89,7 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overr
     const v = env[name];
     if (v !== undefined && v !== '') setPath(raw, keys, convert(v));
   }
+  applyPathOverrides(raw, env);
   if (env.NODE_ENV === 'production' || env.NODE_ENV === 'development' || env.NODE_ENV === 'test') raw.env = env.NODE_ENV;
   Object.assign(raw, opts.overrides ?? {});
   return validateConfig(raw, file, env);

@@ -32,5 +32,14 @@ export function httpLog(logger: Logger) {
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' || req.url === '/readyz' },
     quietReqLogger: true,
+    // Known once the route ran: the signed-in admin's partner, and the company the page is about.
+    customProps: (req, res) => {
+      const locals = (res as unknown as { locals?: { user?: { partnerId?: string } } }).locals;
+      const companyId = /^\/admin\/customers\/([^/?]+)/.exec(req.url ?? '')?.[1];
+      return {
+        ...(locals?.user?.partnerId ? { partnerId: locals.user.partnerId } : {}),
+        ...(companyId ? { customerId: decodeURIComponent(companyId) } : {}),
+      };
+    },
   });
 }

@@ -62,6 +62,13 @@ describe('operating resetbridge', () => {
     expect(line?.req?.path).toBe('/reset/[token]');
     expect(line?.res?.statusCode).toBe(410);
     expect(product.logLines.join('\n')).not.toContain(token);
+
+    const { client: admin } = await signInAsAdmin(product, 'alice@northwind-partners.example', 'northwind-demo');
+    const { items } = await product.store.listCustomers('northwind', { page: 1, pageSize: 1 });
+    await admin.get(`${product.url}/admin/customers/${items[0]!.id}`, { 'x-request-id': 'trace-company-777' });
+    const companyLine = product.logLines.map((l) => JSON.parse(l) as { req?: { id?: string }; partnerId?: string; customerId?: string })
+      .find((l) => l.req?.id === 'trace-company-777');
+    expect(companyLine).toMatchObject({ partnerId: 'northwind', customerId: items[0]!.id });
   });
 
   it('reports readiness with the store and the mail transport, and fails it when the SMTP server is gone', async () => {

@@ -43,4 +43,18 @@ describe('configuration', () => {
     expect(validateConfig(base, 'x', { ACME_SECRET: 's3cr3t' }).sso.connections[0]).toMatchObject({ clientSecret: 's3cr3t' });
     expect(problems(base, {})).toEqual(['sso.connections[0].clientSecret: environment variable ACME_SECRET is not set (set it, or change the reference)']);
   });
+
+  it('takes any setting from RESETBRIDGE_ variables with __ between levels, and still validates it', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'rb-config-')), 'c.yaml');
+    writeFileSync(file, 'server: { port: 3000 }\n');
+    const { loadConfig } = await import('../../src/config/load.js');
+    const c = loadConfig({ file, env: { RESETBRIDGE_SERVER__PUBLIC_URL: 'https://reset.example.com', RESETBRIDGE_POLICY__MIN_LENGTH: '15', RESETBRIDGE_DEMO__IDP: 'false' } });
+    expect(c.server.publicUrl).toBe('https://reset.example.com');
+    expect(c.policy.minLength).toBe(15);
+    expect(c.demo.idp).toBe(false);
+    expect(() => loadConfig({ file, env: { RESETBRIDGE_POLICY__MIN_LENGTH: '3' } })).toThrow(/policy\.minLength/);
+  });
 });
