@@ -28,7 +28,7 @@ export class MailOutbox implements Notifier {
       logger: Logger;
       pollMs: number;
       /** Records delivery outcomes in the audit log (kind and mail id only, never the content). */
-      onOutcome?: (mail: OutboxMail, outcome: 'sent' | 'retry' | 'failed', error?: string) => Promise<unknown>;
+      onOutcome?: (mail: OutboxMail, outcome: 'sent' | 'retry' | 'failed' | 'bounced', error?: string) => Promise<unknown>;
     },
   ) {}
 
@@ -97,7 +97,7 @@ export class MailOutbox implements Notifier {
           await store.finishMail(mail.id, retry
             ? { ok: false, error, retryAt: new Date(clock.now().getTime() + 2 ** mail.attempts * 5000).toISOString() }
             : { ok: false, error });
-          await this.deps.onOutcome?.(mail, retry ? 'retry' : 'failed', error);
+          await this.deps.onOutcome?.(mail, retry ? 'retry' : permanent ? 'bounced' : 'failed', error);
         }
       }));
     }

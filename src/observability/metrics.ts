@@ -55,7 +55,7 @@ export function createMetrics(deps: { mailOutbox?: () => Promise<OutboxStats>; n
     const d = e.detail ?? {};
     switch (e.type) {
       case 'reset.issued': issued.inc({ channel: String(d.channel ?? d.flow ?? 'admin') }); break;
-      case 'mail.sent': case 'mail.retry': case 'mail.failed': mails.inc({ kind: String(d.kind ?? 'unknown'), outcome: e.type.slice(5) }); break;
+      case 'mail.sent': case 'mail.retry': case 'mail.failed': case 'mail.bounced': mails.inc({ kind: String(d.kind ?? 'unknown'), outcome: e.type.slice(5) }); break;
       case 'reset.opened': opened.inc(); break;
       case 'reset.redeemed': redeemed.inc(); break;
       case 'reset.expired': expired.inc(); break;

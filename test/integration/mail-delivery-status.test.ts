@@ -45,6 +45,7 @@ describe('the account page tells whether the reset mail arrived', () => {
     await expect.poll(() => status(path), { timeout: 10_000 }).toContain('Could not be delivered');
     expect(await status(path)).toContain('No such mailbox here');
     expect((await product.store.mailOutboxStats()).waiting).toBe(0);
+    expect((await product.store.listAudit('northwind')).some((e) => e.type === 'mail.bounced' && e.target === `account:${a.id}`)).toBe(true);
   });
 
   it('shows a temporary refusal as retrying', async () => {
