@@ -34,7 +34,7 @@ import { crashPoint } from './services/sync-faults.js';
 import { SyncOutbox } from './sync/outbox.js';
 import { loadDirectories, type DirectoryRegistry } from './sync/registry.js';
 import { createViews } from './views.js';
-import type { Logger as PinoLogger } from 'pino';
+import type { LoggerOptions, Logger as PinoLogger } from 'pino';
 import { createMetrics } from './observability/metrics.js';
 import { httpLog } from './observability/http-log.js';
 import { readinessChecks } from './observability/readiness.js';
@@ -54,11 +54,26 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Config): PinoLogger {
-  return pino({
+/**
+ * Field names that must never carry a value into a log line. The code never logs secrets; this is
+ * the net under it, for a field someone adds to a log call later.
+ */
+export const REDACT_PATHS = [
+  'password', 'newPassword', 'currentPassword', 'token', 'url', 'link', 'secret', 'clientSecret', 'authorization', 'cookie',
+  '*.password', '*.newPassword', '*.currentPassword', '*.token', '*.url', '*.link', '*.secret', '*.clientSecret',
+  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
+];
+
+export function loggerOptions(config: Config): LoggerOptions {
+  return {
     level: config.log.level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...(config.log.pretty ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname' } } } : {}),
-  });
+  };
+}
+
+export function createLogger(config: Config): PinoLogger {
+  return pino(loggerOptions(config));
 }
 
 /** Composition root: builds every part from the config and starts listening. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { validateConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { startServer, type Running } from '../../src/server.js';
+import { REDACT_PATHS, startServer, type Running } from '../../src/server.js';
 import type { Clock } from '../../src/domain/ports.js';
 import { SmtpSink } from './smtp-sink.js';
 
@@ -54,7 +54,8 @@ export async function startProduct(overrides: Partial<ConfigInput> = {}, opts: P
   const smtp = opts.smtp ?? await SmtpSink.start();
   const port = await freePort();
   const logLines: string[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+  // The product's own redaction, at debug level: tests see every line the product would write.
+  const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, { write: (line: string) => void logLines.push(line) });
   const config = validateConfig({
     env: 'test',
     server: { host: '127.0.0.1', port, publicUrl: `http://127.0.0.1:${port}` },
