@@ -57,4 +57,19 @@ describe('configuration', () => {
     expect(c.demo.idp).toBe(false);
     expect(() => loadConfig({ file, env: { RESETBRIDGE_POLICY__MIN_LENGTH: '3' } })).toThrow(/policy\.minLength/);
   });
+
+  it('keeps the commented production example valid: only the files it points to are missing here', async () => {
+    const { loadConfig } = await import('../../src/config/load.js');
+    const env = {
+      NODE_ENV: 'production', RESETBRIDGE_SESSION_SECRET: 'x'.repeat(40), RESETBRIDGE_DATA_KEY: Buffer.alloc(32, 1).toString('base64'),
+      DATABASE_URL: 'postgres://rb@db.internal/rb', SMTP_PASSWORD: 'p', ACME_OIDC_SECRET: 's', RESETBRIDGE_METRICS_TOKEN: 'm'.repeat(20),
+    };
+    try {
+      loadConfig({ file: 'config/example.production.yaml', env });
+      throw new Error('expected the missing key files to be reported');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems.every((p) => p.includes('cannot read file /etc/resetbridge/'))).toBe(true);
+    }
+  });
 });
