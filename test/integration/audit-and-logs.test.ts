@@ -70,10 +70,11 @@ describe('secrets stay out of logs and the audit trail', () => {
 
   it('reports the first edited event when someone changes the audit file', async () => {
     await product.close(); // the files stay; the product is stopped before editing them
-    const file = path.join(product.dataDir, 'store', 'audit.json');
-    const data = JSON.parse(readFileSync(file, 'utf8')) as { events: Array<{ seq: number; actor: string }> };
-    data.events[2]!.actor = 'admin:someone-else@contoso-reseller.example';
-    writeFileSync(file, JSON.stringify(data));
+    const file = path.join(product.dataDir, 'store', 'audit.jsonl');
+    const events = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { seq: number; actor: string });
+    events[2]!.actor = 'admin:someone-else@contoso-reseller.example';
+    writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    const data = { events };
     const config = path.join(product.dataDir, 'cli.yaml');
     const result = await run(process.execPath, [cli, 'audit', 'verify', '--config', config]).then(() => 0, (e: { code: number; stdout: string }) => e);
     expect(result).toMatchObject({ code: 1 });

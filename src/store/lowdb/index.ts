@@ -1,4 +1,6 @@
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { AppendLog } from './append-log.js';
 import type { Low } from 'lowdb';
 import { chainEvent } from '../../domain/audit.js';
 import type { AdminRecord, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
@@ -38,7 +40,7 @@ export class LowdbStore implements Store {
   private constructor(
     private readonly tenants: Low<Tenants>,
     private readonly resets: Low<Resets>,
-    private readonly audit: Low<Audit>,
+    private readonly audit: { log: AppendLog<AuditEvent>; events: AuditEvent[] },
     private readonly outbox: Low<Outbox>,
     private readonly sessions: Low<Sessions>,
     private readonly sso: Low<Sso>,
@@ -51,7 +53,7 @@ export class LowdbStore implements Store {
     const store = new LowdbStore(
       await openCollection<Tenants>(dir, 'tenants', { partners: [], customers: [], accounts: [] }),
       await openCollection<Resets>(dir, 'resets', { resets: [] }),
-      await openCollection<Audit>(dir, 'audit', { events: [] }),
+      await openAudit(dir),
       await openCollection<Outbox>(dir, 'outbox', { mails: [] }),
       await openCollection<Sessions>(dir, 'sessions', { sessions: {} }),
       await openCollection<Sso>(dir, 'sso', { requests: {}, seen: {}, admins: [] }),
@@ -208,16 +210,17 @@ export class LowdbStore implements Store {
   }
 
   async appendAudit(input: AuditInput, at: string): Promise<AuditEvent> {
-    const events = this.audit.data.events;
+    const events = this.audit.events;
     const last = events[events.length - 1];
+    // Chained and placed in memory at once (no await in between), so the order is the chain's order.
     const event = chainEvent(input, at, (last?.seq ?? 0) + 1, last?.hash ?? '');
     events.push(event);
-    await this.audit.write();
+    await this.audit.log.append(event);
     return event;
   }
 
   async listAudit(partnerId?: string): Promise<AuditEvent[]> {
-    return this.audit.data.events.filter((e) => partnerId === undefined || e.partnerId === partnerId);
+    return this.audit.events.filter((e) => partnerId === undefined || e.partnerId === partnerId);
   }
 
   async enqueueMail(mail: OutboxMail): Promise<void> {
@@ -375,7 +378,7 @@ export class LowdbStore implements Store {
   }
 
   async listResetEvents(partnerId: string, resetId: string): Promise<AuditEvent[]> {
-    return eventsOfReset(this.audit.data.events, partnerId, resetId);
+    return eventsOfReset(this.audit.events, partnerId, resetId);
   }
 
   saveApiClient(client: ApiClient): Promise<void> {
@@ -426,7 +429,31 @@ export class LowdbStore implements Store {
     return this.syncs.listSyncs(query);
   }
 
-  async close(): Promise<void> {
-    // lowdb writes are awaited by every method; nothing is buffered here.
+  deleteSettledSyncs(before: string): Promise<number> {
+    return this.syncs.deleteSettledSyncs(before);
   }
+
+  async close(): Promise<void> {
+    // lowdb writes are awaited by every method; the audit log waits for its last flush.
+    await this.audit.log.close();
+  }
+}
+
+/**
+ * The audit trail is append-only by nature: one JSON line per event in `audit.jsonl`, so an
+ * event costs one small write instead of rewriting the whole history. An `audit.json` written by
+ * an earlier version is carried over once.
+ */
+async function openAudit(dir: string): Promise<{ log: AppendLog<AuditEvent>; events: AuditEvent[] }> {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'audit.jsonl');
+  const legacy = path.join(dir, 'audit.json');
+  const { log, records } = await AppendLog.open<AuditEvent>(file);
+  if (records.length === 0 && existsSync(legacy)) {
+    const old = (JSON.parse(readFileSync(legacy, 'utf8')) as Audit).events ?? [];
+    for (const e of old) await log.append(e);
+    renameSync(legacy, `${legacy}.migrated`);
+    return { log, events: old };
+  }
+  return { log, events: records };
 }

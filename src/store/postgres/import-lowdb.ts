@@ -7,6 +7,8 @@ import type { ApiClient, AuditEvent, OutboxMail, ResetRecord } from '../../domai
 import type { Db } from './db.js';
 import { MAIL_COLUMNS, RESET_COLUMNS, mailParams, resetParams } from './rows.js';
 import { importInto, type TenantImport } from './tenants.js';
+import type { SyncRecord } from '../../domain/types.js';
+import { SYNC_COLUMNS, syncParams } from './syncs.js';
 
 /** The embedded store's files (src/store/lowdb): one JSON document per collection. */
 interface LowdbFiles {
@@ -19,6 +21,7 @@ interface LowdbFiles {
   seen: Record<string, string>;
   admins: AdminRecord[];
   apiClients: ApiClient[];
+  syncs: SyncRecord[];
 }
 
 export interface ImportReport {
@@ -34,6 +37,8 @@ export interface ImportReport {
   sessions: number;
   admins: number;
   apiClients: number;
+  /** Password syncs, a sealed password still waiting for a directory included (the same data key opens it). */
+  syncs: number;
 }
 
 /** `dataDir` may be the data folder (holding `store/`) or the `store/` folder itself. */
@@ -42,6 +47,13 @@ export function findLowdbStore(dataDir: string): string {
     if (existsSync(path.join(dir, 'tenants.json'))) return path.resolve(dir);
   }
   throw new Error(`No embedded store in ${dataDir}: expected ${path.join(dataDir, 'store', 'tenants.json')}`);
+}
+
+/** The embedded store keeps its audit trail as JSON lines (`audit.jsonl`); older versions had `audit.json`. */
+function readAuditLog(dir: string): AuditEvent[] | undefined {
+  const file = path.join(dir, 'audit.jsonl');
+  if (!existsSync(file)) return undefined;
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
 }
 
 function readLowdb(dir: string): LowdbFiles {
@@ -54,10 +66,11 @@ function readLowdb(dir: string): LowdbFiles {
   return {
     tenants,
     resets: read('resets', { resets: [] as ResetRecord[] }).resets,
-    events: read('audit', { events: [] as AuditEvent[] }).events,
+    events: readAuditLog(dir) ?? read('audit', { events: [] as AuditEvent[] }).events,
     mails: read('outbox', { mails: [] as OutboxMail[] }).mails,
     sessions: read('sessions', { sessions: {} as Record<string, SessionRecord> }).sessions,
     apiClients: read('api-clients', { clients: [] as ApiClient[] }).clients,
+    syncs: read('syncs', { syncs: [] as SyncRecord[] }).syncs,
     ...sso,
   };
 }
@@ -92,6 +105,7 @@ export async function importLowdb(dataDir: string, db: Db, now = new Date()): Pr
       data.admins.map((a) => [a.connectionId, a.sub, a.partnerId, JSON.stringify(a)]));
     // Idempotency keys are not copied: they only matter for minutes, and clients retry.
     await insertMany(client, 'api_clients', 'id, data', data.apiClients.map((c) => [c.id, JSON.stringify(c)]));
+    await insertMany(client, 'syncs', SYNC_COLUMNS, data.syncs.map(syncParams));
   });
   return {
     from: dir,
@@ -105,6 +119,7 @@ export async function importLowdb(dataDir: string, db: Db, now = new Date()): Pr
     sessions: sessions.length,
     admins: data.admins.length,
     apiClients: data.apiClients.length,
+    syncs: data.syncs.length,
   };
 }
 
