@@ -32,6 +32,7 @@ export interface TenantImport { partners?: Partner[]; customers?: Customer[]; ac
 /** Embedded store: lowdb JSON files under `<dataDir>/store`, with in-memory indexes. */
 export class LowdbStore implements Store {
   private readonly accountsById = new Map<string, Account>();
+  private readonly resetsByHash = new Map<string, ResetRecord>();
   private readonly customersById = new Map<string, Customer>();
   private readonly provisioning = new LowdbProvisioning(() => this.tenants.data);
   private readonly api = new LowdbApi();
@@ -154,7 +155,19 @@ export class LowdbStore implements Store {
   }
 
   async findResetByHash(tokenHash: string): Promise<ResetRecord | undefined> {
-    return this.resets.data.resets.find((r) => r.tokenHash === tokenHash || r.altTokenHash === tokenHash);
+    return this.resetByHash(tokenHash);
+  }
+
+  /**
+   * Records are changed in place, never replaced, so a hash → record cache stays true; a miss
+   * scans once (an unknown token, or a code's token set since) and remembers the answer.
+   */
+  private resetByHash(tokenHash: string): ResetRecord | undefined {
+    const cached = this.resetsByHash.get(tokenHash);
+    if (cached) return cached;
+    const found = this.resets.data.resets.find((r) => r.tokenHash === tokenHash || r.altTokenHash === tokenHash);
+    if (found) this.resetsByHash.set(tokenHash, found);
+    return found;
   }
 
   async findOpenResetsByEmail(email: string): Promise<ResetRecord[]> {
@@ -180,7 +193,7 @@ export class LowdbStore implements Store {
 
   async claimReset(tokenHash: string, now: string, until: string, attempt?: PendingAttempt): Promise<ResetRecord | undefined> {
     // Single process: find-and-set runs without an await in between, so it is atomic.
-    const r = this.resets.data.resets.find((x) => x.tokenHash === tokenHash || x.altTokenHash === tokenHash);
+    const r = this.resetByHash(tokenHash);
     if (!r || r.consumedAt || r.revokedAt || r.expiresAt <= now) return undefined;
     if (r.claimedUntil && r.claimedUntil > now) return undefined;
     r.claimedUntil = until;
@@ -256,9 +269,9 @@ export class LowdbStore implements Store {
     const m = this.outbox.data.mails.find((x) => x.id === id);
     if (!m) return;
     if (result.ok) {
-      m.status = 'sent';
-      m.sentAt = result.at;
-      m.sealed = ''; // the link is no longer needed at rest
+      // A delivered mail has nothing left to do here (its outcome is in the audit trail); dropping it
+      // keeps the outbox file small however many mails were sent.
+      this.outbox.data.mails.splice(this.outbox.data.mails.indexOf(m), 1);
     } else {
       m.lastError = result.error;
       if (result.retryAt) {
