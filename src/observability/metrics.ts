@@ -27,6 +27,8 @@ export function createMetrics(deps: { mailOutbox?: () => Promise<OutboxStats>; n
   const expired = counter('resetbridge_links_expired_total', 'Expired links that someone tried to use');
   const rejected = counter('resetbridge_policy_rejections_total', 'Passwords refused, by who refused them', ['by']);
   const syncFailed = counter('resetbridge_sync_failures_total', 'Directory writes that failed, by instance and class', ['instance', 'class']);
+  const syncAttempts = counter('resetbridge_sync_attempts_total', 'Writes of a new password to a directory, by instance, role and result', ['instance', 'role', 'result']);
+  const syncAttention = counter('resetbridge_sync_needs_attention_total', 'Targets that need an IdP admin (policy, configuration, or out of time)', ['instance']);
   const throttled = counter('resetbridge_throttled_total', 'Requests refused by a rate limit', ['bucket']);
   const signIns = counter('resetbridge_admin_signins_total', 'Admin sign-ins, by outcome', ['outcome']);
 
@@ -61,6 +63,8 @@ export function createMetrics(deps: { mailOutbox?: () => Promise<OutboxStats>; n
       case 'reset.expired': expired.inc(); break;
       case 'reset.rejected': rejected.inc({ by: String(d.by ?? 'unknown') }); break;
       case 'sync.failed': syncFailed.inc({ instance: String(d.instance ?? 'unknown'), class: String(d.class ?? 'unknown') }); break;
+      case 'sync.attempt': syncAttempts.inc({ instance: String(d.instance ?? 'unknown'), role: String(d.role ?? 'unknown'), result: String(d.result ?? 'unknown') }); break;
+      case 'sync.needs-attention': syncAttention.inc({ instance: String(d.instance ?? 'unknown') }); break;
       case 'reset.throttled': throttled.inc({ bucket: String(d.bucket ?? 'unknown') }); break;
       case 'admin.signin': signIns.inc({ outcome: e.outcome }); break;
     }

@@ -47,6 +47,7 @@ describe('operating resetbridge', () => {
     expect(delta('resetbridge_policy_rejections_total{by="local-policy"}')).toBe(1);
     expect(delta('resetbridge_mails_total{kind="reset-link",outcome="sent"}')).toBe(1);
     expect(delta('resetbridge_admin_signins_total{outcome="success"}')).toBe(1);
+    expect(delta('resetbridge_sync_attempts_total{instance="demo-directory",role="primary",result="applied"}')).toBe(1);
     expect(after).toContain('route="/reset/:token"');
     expect(metric(after, 'resetbridge_mail_outbox_depth{state="waiting"}')).toBe(0);
     expect(after).toContain('resetbridge_mail_outbox_oldest_age_seconds 0');
