@@ -192,6 +192,8 @@ export const configSchema = z.object({
     retryMaxMs: duration.default(2 * 60_000),
     /** How often the retry worker looks for due work, ms. */
     pollMs: duration.default(1_000),
+    /** Finished syncs stay on the Sync page this long, days; the audit log keeps every attempt regardless. */
+    keepDays: duration.default(30),
   }).prefault({}),
   policy: z.object({
     /** NIST: at least 8; 12 by default, 15 recommended when the password is the only factor. */

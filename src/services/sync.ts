@@ -93,8 +93,9 @@ export class SyncService {
       if (p.status === 'applied' || p.status === 'probable') return { kind: 'applied', sync, leaseId };
       sync = (await store.updateSync(sync.partnerId, sync.id, (s) => restartPrimary(s, now, leaseId, settings.leaseMs))) ?? sync;
     }
-    const primary = targetsOf(binding)[0]!;
-    const outcome = await this.deps.directory.write(primary, account, password, {
+    // The record's primary, not the binding's: a binding changed since the first try must not redirect a retry.
+    const { instance, mapping } = primaryOf(sync);
+    const outcome = await this.deps.directory.write({ instance, mapping }, account, password, {
       attemptId: attempt.id, isRetry, deadlineMs: settings.primaryDeadlineMs, revokeSessions: binding.revokeSessions === true,
     });
     const hasSecondaries = sync.targets.some((t) => t.role === 'secondary');

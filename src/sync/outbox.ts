@@ -35,6 +35,8 @@ export interface SyncOutboxDeps {
   /** One attempt at one secondary, resolve and set, must finish within this, ms. */
   attemptDeadlineMs: number;
   pollMs: number;
+  /** Settled records older than this are deleted (checked hourly), ms. */
+  keepMs: number;
   random?: () => number;
   /** Records what happened (the audit log); a failure here is logged, never fatal to delivery. */
   onEvent?: (event: SyncEvent) => Promise<unknown>;
@@ -49,6 +51,7 @@ export class SyncOutbox {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  private prunedAt = 0;
 
   constructor(private readonly deps: SyncOutboxDeps) {}
 
@@ -109,6 +112,7 @@ export class SyncOutbox {
 
   private async drain(): Promise<void> {
     const { store, timings } = this.deps;
+    await this.prune();
     for (;;) {
       const leaseId = randomUUID();
       const now = this.now();
@@ -125,6 +129,14 @@ export class SyncOutbox {
         await this.deliver(claimed, leaseId, account, this.open(claimed));
       }));
     }
+  }
+
+  private async prune(): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    if (now - this.prunedAt < 3_600_000) return;
+    this.prunedAt = now;
+    const removed = await this.deps.store.deleteSettledSyncs(new Date(now - this.deps.keepMs).toISOString());
+    if (removed) this.deps.logger.info({ removed }, 'old finished password syncs deleted');
   }
 
   private open(sync: SyncRecord): string | undefined {

@@ -117,6 +117,26 @@ export function syncCases(ctx: Ctx): void {
       expect([...a, ...b].sort()).toEqual(all.map((s) => s.id).sort());
     });
 
+    it('deletes old settled records only: never one that still holds a sealed password or is due', async () => {
+      const n1 = account('acc-n1');
+      const settled = sync(n1, { createdAt: at(1), state: 'done' });
+      delete settled.sealed;
+      delete settled.dueAt;
+      const sealedOld = sync(n1, { createdAt: at(1) });
+      const dueOld = sync(n1, { createdAt: at(1) });
+      delete dueOld.sealed;
+      const recent = sync(n1, { createdAt: at(10), state: 'done' });
+      delete recent.sealed;
+      delete recent.dueAt;
+      const southOld = sync(account('acc-s1'), { createdAt: at(2), state: 'failed' });
+      delete southOld.sealed;
+      delete southOld.dueAt;
+      for (const s of [settled, sealedOld, dueOld, recent, southOld]) await ctx.store.createSync(s);
+      expect(await ctx.store.deleteSettledSyncs(at(5))).toBe(2);
+      expect((await ctx.store.listSyncs({ limit: 10 })).map((s) => s.id).sort()).toEqual([sealedOld.id, dueOld.id, recent.id].sort());
+      expect(await ctx.store.deleteSettledSyncs(at(5))).toBe(0);
+    });
+
     it('lists newest first, by partner, company, account and state, no more than asked', async () => {
       const n1 = account('acc-n1');
       const n3 = account('acc-n3');

@@ -1,8 +1,17 @@
 // The retry outbox with two instances on one PostgreSQL database: both workers poll the same rows,
 // and every retry of a directory is made by exactly one of them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseUrl, freshSchema, type TestSchema } from '../contract/store-postgres-fixture.js';
+import type { SyncRecord } from '../../src/domain/types.js';
+import { LowdbStore } from '../../src/store/lowdb/index.js';
+import { Db } from '../../src/store/postgres/db.js';
+import { importLowdb } from '../../src/store/postgres/import-lowdb.js';
+import { migrate } from '../../src/store/postgres/migrate.js';
+import { PostgresStore } from '../../src/store/postgres/index.js';
+import { databaseUrl, freshSchema, silentLogger, testSettings, type TestSchema } from '../contract/store-postgres-fixture.js';
 import { HttpClient } from '../support/http-client.js';
 import { resetLinkFor, resetThroughConsole, signInAsAdmin, submitPassword } from '../support/journey.js';
 import { newSecrets, startProduct, type Product } from '../support/product.js';
@@ -20,7 +29,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
-describe.skipIf(!databaseUrl)('the retry outbox on two instances sharing PostgreSQL', () => {
+describe.skipIf(!databaseUrl)('the retry outbox on two instances sharing PostgreSQL', { timeout: 60_000 }, () => {
   let schema: TestSchema;
   let scim: ScimServer;
   let a: Product;
@@ -88,6 +97,50 @@ describe.skipIf(!databaseUrl)('the retry outbox on two instances sharing Postgre
       expect(rows[0]?.data).not.toContain('heron cobalt spindle 12');
     } finally {
       await client.end();
+    }
+  });
+});
+
+describe.skipIf(!databaseUrl)('moving an embedded installation to PostgreSQL', () => {
+  it('carries a password still waiting for a directory over, sealed as it was, for the same data key to open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sync-move-'));
+    const schema = await freshSchema();
+    try {
+      const embedded = await LowdbStore.open(dir);
+      await embedded.importTenants({
+        partners: [{ id: 'p1', name: 'P1', domains: ['p1.example'] }],
+        customers: [{ id: 'c1', partnerId: 'p1', name: 'C1' }],
+        accounts: [{ id: 'a1', partnerId: 'p1', customerId: 'c1', name: 'A', login: 'a', email: 'a@c1.example' }],
+      });
+      const waiting: SyncRecord = {
+        id: 'sync-1', partnerId: 'p1', customerId: 'c1', accountId: 'a1', resetId: 'r1', createdAt: '2030-01-01T00:00:00.000Z',
+        updatedAt: '2030-01-01T00:00:01.000Z', revokeSessions: false, state: 'in-progress',
+        targets: [
+          { instance: 'corp', mapping: 'login', role: 'primary', status: 'applied', attempts: 1 },
+          { instance: 'hr', mapping: 'email', role: 'secondary', status: 'retrying', attempts: 2, nextAttemptAt: '2030-01-01T00:00:05.000Z' },
+        ],
+        sealed: 'v1.s0123abcd.iv.tag.body', sealedUntil: '2030-01-01T00:15:01.000Z', dueAt: '2030-01-01T00:00:05.000Z',
+      };
+      await embedded.createSync(waiting);
+      await embedded.close();
+
+      const db = await Db.connect(testSettings(schema.url), silentLogger);
+      try {
+        await migrate(db, silentLogger);
+        expect((await importLowdb(dir, db)).syncs).toBe(1);
+      } finally {
+        await db.end();
+      }
+      const store = await PostgresStore.open(testSettings(schema.url), silentLogger);
+      try {
+        expect(await store.getSync('p1', 'sync-1')).toEqual(waiting);
+        expect((await store.claimDueSyncs('2030-01-01T00:00:06.000Z', 5, (s) => ({ ...s, dueAt: '2030-01-01T00:01:00.000Z' }))).map((s) => s.id)).toEqual(['sync-1']);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await schema.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -17,7 +17,7 @@ import { startSlapd, type Slapd } from '../support/slapd.js';
 const LDAP_ENV = 'SYNC_TEST_LDAP_PASSWORD';
 const SCIM_ENV = 'SYNC_TEST_SCIM_TOKEN';
 const INITIAL = 'Before-The-Reset-Passw0rd-16';
-const LIFETIME_SECONDS = 6;
+const LIFETIME_SECONDS = 10;
 
 let slapd: Slapd;
 let scim: ScimServer;
@@ -122,10 +122,11 @@ beforeAll(async () => {
       },
       {
         id: 'hr-scim', plugin: 'scim',
-        config: { baseUrl: `http://127.0.0.1:${relay.port}${new URL(scim.url).pathname}`, token: `env:${SCIM_ENV}`, allowInsecureHttp: true, timeoutMs: 1500 },
+        config: { baseUrl: `http://127.0.0.1:${relay.port}${new URL(scim.url).pathname}`, token: `env:${SCIM_ENV}`, allowInsecureHttp: true, timeoutMs: 3000 },
       },
     ],
-    sync: { retryLifetimeSeconds: LIFETIME_SECONDS, retryBaseMs: 200, retryMaxMs: 400, pollMs: 100, secondaryDeadlineMs: 1500 },
+    // Deadlines with room to spare on a busy machine: the cases below time the directories' answers.
+    sync: { retryLifetimeSeconds: LIFETIME_SECONDS, retryBaseMs: 200, retryMaxMs: 400, pollMs: 100, secondaryDeadlineMs: 3000 },
   } as never);
   ({ client: dana } = await signInAsAdmin(product, 'dana@northwind-partners.example', 'northwind-demo'));
   const customer = (await product.store.listCustomers('northwind', { page: 1, pageSize: 1 })).items[0]!;
@@ -135,7 +136,7 @@ beforeAll(async () => {
   await product.store.setCustomerDirectory('northwind', customerId, {
     instance: 'corp-ldap', mapping: 'login', secondaries: [{ instance: 'hr-scim', mapping: 'email' }], revokeSessions: true,
   });
-});
+}, 60_000);
 
 afterAll(async () => {
   await product?.stop();
@@ -147,7 +148,7 @@ afterAll(async () => {
   delete process.env[SCIM_ENV];
 });
 
-describe('a binding with a primary and a secondary directory', () => {
+describe('a binding with a primary and a secondary directory', { timeout: 60_000 }, () => {
   it('is set on the IdP admin binding form with one more row per secondary', async () => {
     const path = `/idp-admin/customers/northwind/${customerId}/directory`;
     const form = await dana.get(product.url + path);
@@ -162,6 +163,23 @@ describe('a binding with a primary and a secondary directory', () => {
     });
     const again = parse((await dana.follow(saved)).text);
     expect(again.querySelector('#secondary-instance-0 option[selected]')?.getAttribute('value')).toBe('hr-scim');
+    // A browser sends one field pair per row; a row left on None is dropped.
+    const rows = new URLSearchParams({ ...formFields(form.text), instance: 'corp-ldap', mapping: 'login' });
+    for (const [instance, mapping] of [['hr-scim', 'email'], ['', 'login'], ['demo-directory', '{login}@demo.example']]) {
+      rows.append('secondaryInstance', instance!);
+      rows.append('secondaryMapping', mapping!);
+    }
+    const two = await fetch(product.url + path, {
+      method: 'POST', redirect: 'manual', body: rows.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: await dana.cookies(product.url + path) },
+    });
+    expect(two.status).toBe(303);
+    expect((await product.store.getCustomer('northwind', customerId))?.directory?.secondaries).toEqual([
+      { instance: 'hr-scim', mapping: 'email' }, { instance: 'demo-directory', mapping: '{login}@demo.example' },
+    ]);
+    await product.store.setCustomerDirectory('northwind', customerId, {
+      instance: 'corp-ldap', mapping: 'login', secondaries: [{ instance: 'hr-scim', mapping: 'email' }], revokeSessions: true,
+    });
     const twice = await dana.post(product.url + path, {
       ...formFields(form.text), instance: 'corp-ldap', mapping: 'login', secondaryInstance: 'corp-ldap', secondaryMapping: 'email',
     });
@@ -286,7 +304,7 @@ describe('a binding with a primary and a secondary directory', () => {
     const before = scim.requests.length;
     // The change reaches the SCIM server, which holds it a moment; the connection breaks meanwhile, so
     // the answer is lost, and the server applies the change after all.
-    scim.delayNext(2, 800);
+    scim.delayNext(2, 1500);
     const submitted = submitPassword(new HttpClient(), link, password);
     await until('the change to reach the SCIM server', async () => scim.requests.slice(before).some((r) => r.method === 'PATCH'));
     await relay.down();

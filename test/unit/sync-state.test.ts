@@ -171,3 +171,13 @@ describe('backoff', () => {
     expect(backoff(1, 45_000, timings, () => 1)).toBe(45_000);
   });
 });
+
+describe('the crash point for the crash tests', () => {
+  it('is off without the variable, and stops a production start-up when the variable is set', async () => {
+    const { crashPoint } = await import('../../src/services/sync-faults.js');
+    expect(crashPoint(false, undefined)).toBeUndefined();
+    expect(crashPoint(true, '')).toBeUndefined();
+    expect(() => crashPoint(true, 'after-primary')).toThrow(/refused in production/);
+    expect(typeof crashPoint(false, 'after-primary')).toBe('function');
+  });
+});

@@ -61,6 +61,16 @@ export class LowdbSyncs {
     return claimed;
   }
 
+  async deleteSettledSyncs(before: string): Promise<number> {
+    const keep = this.d.data.syncs.filter((s) => s.createdAt >= before || s.sealed !== undefined || s.dueAt !== undefined);
+    const removed = this.d.data.syncs.length - keep.length;
+    if (removed) {
+      this.d.data.syncs = keep;
+      await this.d.write();
+    }
+    return removed;
+  }
+
   async listSyncs(query: SyncQuery): Promise<SyncRecord[]> {
     return this.d.data.syncs
       .filter((s) => (query.partnerId === undefined || s.partnerId === query.partnerId)

@@ -10,14 +10,16 @@ interface SyncRow {
 
 const fromRow = (r: SyncRow): SyncRecord => ({ ...r.data, ...(r.sealed !== null ? { sealed: r.sealed } : {}) });
 
-/** The columns of one record; `sealed` never goes into `data`, so clearing the column wipes it. */
-function params(s: SyncRecord): unknown[] {
+export const SYNC_COLUMNS = 'id, partner_id, customer_id, account_id, created_at, state, due_at, sealed, data';
+
+/** The columns of one record, in `SYNC_COLUMNS` order; `sealed` never goes into `data`, so clearing the column wipes it. */
+export function syncParams(s: SyncRecord): unknown[] {
   const { sealed, ...data } = s;
   return [s.id, s.partnerId, s.customerId, s.accountId, s.createdAt, s.state, s.dueAt ?? null, sealed ?? null, JSON.stringify(data)];
 }
 
 async function save(client: PoolClient, next: SyncRecord): Promise<void> {
-  const [id, , , , , state, dueAt, sealed, data] = params(next);
+  const [id, , , , , state, dueAt, sealed, data] = syncParams(next);
   await client.query('UPDATE syncs SET state = $2, due_at = $3, sealed = $4, data = $5 WHERE id = $1', [id, state, dueAt, sealed, data]);
 }
 
@@ -26,8 +28,8 @@ export class PgSyncs {
   constructor(private readonly db: Db) {}
 
   async createSync(sync: SyncRecord): Promise<SyncRecord> {
-    await this.db.query(`INSERT INTO syncs (id, partner_id, customer_id, account_id, created_at, state, due_at, sealed, data)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`, params(sync));
+    await this.db.query(`INSERT INTO syncs (${SYNC_COLUMNS})
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`, syncParams(sync));
     return (await this.getSync(sync.partnerId, sync.id)) ?? sync;
   }
 
@@ -64,6 +66,11 @@ export class PgSyncs {
       }
       return claimed;
     });
+  }
+
+  async deleteSettledSyncs(before: string): Promise<number> {
+    const rows = await this.db.query('DELETE FROM syncs WHERE created_at < $1 AND sealed IS NULL AND due_at IS NULL RETURNING id', [before]);
+    return rows.length;
   }
 
   async listSyncs(query: SyncQuery): Promise<SyncRecord[]> {
