@@ -41,7 +41,7 @@ export async function importLowdbCommand(store: StoreSection, dataDir: string, p
     print(`imported ${r.from} into ${describeTarget(settings.url)}:`);
     print(`  ${r.partners} partners, ${r.customers} customers, ${r.accounts} accounts`);
     print(`  ${r.resets} resets, ${r.mails} outbox mails, ${r.sessions} live sessions, ${r.admins} admins`);
-    print(`  ${r.apiClients} API clients`);
+    print(`  ${r.apiClients} API clients, ${r.syncs} password syncs`);
     print(r.auditChain.ok
       ? `  ${r.auditEvents} audit events, chain intact`
       : `  ${r.auditEvents} audit events; the chain was already BROKEN at event ${r.auditChain.seq} (${r.auditChain.reason}) and was copied as it is`);
