@@ -10,6 +10,9 @@ import { importLowdbCommand, migrateCommand } from './store/postgres/commands.js
 import os from 'node:os';
 import { ApiClientService, type ApiClientView, type IssuedCredentials } from './services/api-clients.js';
 import { AuditLog } from './services/audit.js';
+import { registerChecks } from './cli/check.js';
+import { registerImport } from './cli/import.js';
+import { registerReset } from './cli/reset.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -20,9 +23,9 @@ async function readStdin(): Promise<string> {
 
 const program = new Command('resetbridge').description('resetbridge operator commands');
 
-program
-  .command('directory')
-  .description('work with configured directories')
+const directory = program.command('directory').description('work with configured directories');
+
+directory
   .command('verify <login>')
   .description('read a password from stdin; exit 0 if the directory accepts it for <login>, 1 if not')
   .option('-i, --instance <id>', 'directory instance id (default: the demo directory, or the only one configured)')
@@ -159,6 +162,7 @@ clients
   .description('list clients: scopes, partner, status and when each was last used')
   .option('--json', 'print JSON lines')
   .option(...configOption)
+  .addHelpText('after', '\nExample:\n  npx resetbridge clients list')
   .action((opts: { json?: boolean; config?: string }) => withClients(opts, async (svc) => {
     const line = (c: ApiClientView) => [c.id, c.status, c.name, c.scopes.join(','), c.partnerId ?? '(all)', c.lastUsedAt ?? 'never used'].join('\t');
     for (const c of await svc.list(operator())) print(opts.json ? JSON.stringify(c) : line(c));
@@ -168,6 +172,7 @@ clients
   .command('revoke <id>')
   .description('revoke a client: its secret stops working at once')
   .option(...configOption)
+  .addHelpText('after', '\nExample:\n  npx resetbridge clients revoke rbc_3f9a0c1d5e7b2a4c6d8e')
   .action((id: string, opts: { config?: string }) => withClients(opts, async (svc) => {
     const c = await svc.revoke(operator(), id);
     print(`revoked ${c.id} (${c.name})`);
@@ -178,9 +183,14 @@ clients
   .description('give a client a new secret (printed once); the old one stops working at once')
   .option('--json', 'print the client and its token as JSON')
   .option(...configOption)
+  .addHelpText('after', '\nExample:\n  npx resetbridge clients rotate rbc_3f9a0c1d5e7b2a4c6d8e')
   .action((id: string, opts: { json?: boolean; config?: string }) => withClients(opts, async (svc) => {
     printIssued(await svc.rotate(operator(), id), opts.json);
   }));
+
+registerChecks(program, directory);
+registerImport(program);
+registerReset(program);
 
 try {
   await program.parseAsync();
