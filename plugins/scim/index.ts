@@ -16,6 +16,8 @@ export const configSchema = z.strictObject({
   /** Allows an `http://` base URL. The token and passwords then cross the network readable: for a local test server only. */
   allowInsecureHttp: z.boolean().default(false),
 }).superRefine((c, ctx) => {
+  // An invalid URL is already reported by z.url(); these checks need a parsed one.
+  if (!URL.canParse(c.baseUrl)) return;
   const url = new URL(c.baseUrl);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && c.allowInsecureHttp)) {
     ctx.addIssue({
