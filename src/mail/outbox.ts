@@ -6,6 +6,7 @@ import type {
 } from '../domain/ports.js';
 import type { Logger } from '../sync/contract.js';
 import type { MailMessages } from './messages.js';
+import { PollingLoop } from '../lib/polling.js';
 
 const MAX_ATTEMPTS = 6;
 
@@ -14,9 +15,7 @@ const MAX_ATTEMPTS = 6;
  * delivers them off the request path, retrying with backoff.
  */
 export class MailOutbox implements Notifier {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly deps: {
@@ -30,7 +29,9 @@ export class MailOutbox implements Notifier {
       /** Records delivery outcomes in the audit log (kind and mail id only, never the content). */
       onOutcome?: (mail: OutboxMail, outcome: 'sent' | 'retry' | 'failed' | 'bounced', error?: string) => Promise<unknown>;
     },
-  ) {}
+  ) {
+    this.loop = new PollingLoop(() => this.drain(), { pollMs: deps.pollMs, logger: deps.logger, failure: 'mail delivery pass failed; will try again' });
+  }
 
   resetLink(mail: ResetLinkMail, partnerId: string, accountId?: string): Promise<void> {
     return this.enqueue('reset-link', partnerId, this.deps.messages.resetLink(mail), accountId);
@@ -50,31 +51,16 @@ export class MailOutbox implements Notifier {
   }
 
   start(): void {
-    this.stopped = false;
-    this.kick();
+    this.loop.start();
   }
 
   /** Runs a delivery pass now, or right after the one in progress. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      void this.running.then(() => this.kick());
-      return;
-    }
-    clearTimeout(this.timer);
-    // A pass that fails (the database is down) is retried at the next poll, never left unhandled.
-    this.running = this.drain().catch((e: unknown) => {
-      this.deps.logger.warn({ error: (e as Error).message }, 'mail delivery pass failed; will try again');
-    }).finally(() => {
-      this.running = undefined;
-      if (!this.stopped) this.timer = setTimeout(() => this.kick(), this.deps.pollMs);
-    });
+    this.loop.kick();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async drain(): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PollingLoop } from '../lib/polling.js';
 import type { Account, SyncRecord, SyncTarget } from '../domain/types.js';
 import type { Clock, DirectorySync, Store, TargetOutcome } from '../domain/ports.js';
 import type { SecretBox } from '../domain/secretbox.js';
@@ -48,39 +49,24 @@ export interface SyncOutboxDeps {
  * It also delivers the request's own first attempt (`deliver`), so both paths record alike.
  */
 export class SyncOutbox {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: PollingLoop;
   private prunedAt = 0;
 
-  constructor(private readonly deps: SyncOutboxDeps) {}
+  constructor(private readonly deps: SyncOutboxDeps) {
+    this.loop = new PollingLoop(() => this.drain(), { pollMs: deps.pollMs, logger: deps.logger, failure: 'password sync pass failed; will try again' });
+  }
 
   start(): void {
-    this.stopped = false;
-    this.kick();
+    this.loop.start();
   }
 
   /** Runs a pass now, or right after the one in progress. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      void this.running.then(() => this.kick());
-      return;
-    }
-    clearTimeout(this.timer);
-    // A pass that fails (the database is down) is tried again at the next poll, never left unhandled.
-    this.running = this.drain().catch((e: unknown) => {
-      this.deps.logger.warn({ error: (e as Error).message }, 'password sync pass failed; will try again');
-    }).finally(() => {
-      this.running = undefined;
-      if (!this.stopped) this.timer = setTimeout(() => this.kick(), this.deps.pollMs);
-    });
+    this.loop.kick();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Writes the password to the secondaries `leaseId` holds, in parallel, and records each answer. */

@@ -1,0 +1,43 @@
+import type { Logger } from '../sync/contract.js';
+
+/**
+ * Runs `pass` now and then every `pollMs`, one pass at a time: `kick()` asks for a pass at once (or
+ * right after the running one), `stop()` waits for the running pass. A pass that fails (the
+ * database is down) is logged and tried again at the next poll, never left unhandled.
+ */
+export class PollingLoop {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly pass: () => Promise<void>,
+    private readonly opts: { pollMs: number; logger: Logger; failure: string },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      void this.running.then(() => this.kick());
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.pass().catch((e: unknown) => {
+      this.opts.logger.warn({ error: (e as Error).message }, this.opts.failure);
+    }).finally(() => {
+      this.running = undefined;
+      if (!this.stopped) this.timer = setTimeout(() => this.kick(), this.opts.pollMs);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}
