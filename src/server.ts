@@ -1,4 +1,3 @@
-import { hkdfSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +10,6 @@ import type { Config } from './config/schema.js';
 import { demoDirectoryInstance, seedDemo, startDemoSamlSso, startDemoSso, type TenantImporter } from './demo/index.js';
 import { commonPasswords } from './domain/blocklist.js';
 import type { Clock, MailTransport, Store } from './domain/ports.js';
-import { createSecretBox } from './domain/secretbox.js';
-import { MailMessages } from './mail/messages.js';
-import { MailOutbox } from './mail/outbox.js';
 import { createMailTransport } from './mail/transport.js';
 import { resolveSecrets } from './secrets.js';
 import { AdminService } from './services/admin.js';
@@ -34,6 +30,7 @@ import { crashPoint } from './services/sync-faults.js';
 import { SyncOutbox } from './sync/outbox.js';
 import { loadDirectories, type DirectoryRegistry } from './sync/registry.js';
 import { createViews } from './views.js';
+import { buildMailOutbox, resetSettings } from './compose.js';
 import type { LoggerOptions, Logger as PinoLogger } from 'pino';
 import { createMetrics } from './observability/metrics.js';
 import { httpLog } from './observability/http-log.js';
@@ -107,16 +104,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
   const catalog = createDirectoryCatalog(directories, clock);
   const admin = new AdminService(store);
   const transport = opts.transport ?? createMailTransport(config.mail.transport, { from: config.mail.from, dataDir, logger, dkim: config.mail.dkim });
-  const outbox = new MailOutbox({
-    store, clock, logger, transport, pollMs: config.mail.pollMs,
-    box: createSecretBox({ k1: secrets.dataKey }, 'k1'),
-    messages: new MailMessages(views),
-    onOutcome: (mail, outcome, error) => audit.record({
-      type: `mail.${outcome}`, outcome: outcome === 'sent' ? 'success' : 'failure', actor: 'system',
-      ...(mail.partnerId ? { partnerId: mail.partnerId } : {}), ...(mail.accountId ? { target: `account:${mail.accountId}` } : {}),
-      detail: { mailId: mail.id, kind: mail.kind, attempt: mail.attempts, ...(error ? { error: error.slice(0, 160) } : {}) },
-    }),
-  });
+  const outbox = buildMailOutbox({ config, store, clock, audit, logger, secrets, views, transport });
   const limiter = createRateLimiter(config.rateLimits, rateLimits);
   const directory = new SyncDispatcher(directories, { logger, deadlineMs: config.sync.primaryDeadlineMs });
   const syncBox = syncSecretBox(secrets.dataKey);
@@ -135,15 +123,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
     blocklist: commonPasswords(),
     limiter,
     ...(config.policy.breached.enabled ? { breached: { service: pwnedPasswords(config.policy.breached), onError: config.policy.breached.onError } } : {}),
-    settings: {
-      publicUrl: config.server.publicUrl,
-      adminTtlSeconds: config.reset.adminTtlSeconds,
-      selfServiceTtlSeconds: config.reset.selfServiceTtlSeconds,
-      codeKey: Buffer.from(hkdfSync('sha256', secrets.dataKey, Buffer.alloc(0), 'resetbridge reset codes', 32)),
-      attemptKey: Buffer.from(hkdfSync('sha256', secrets.dataKey, Buffer.alloc(0), 'resetbridge attempt fingerprints', 32)),
-      claimSeconds: config.reset.claimSeconds,
-      policy: config.policy,
-    },
+    settings: resetSettings(config, secrets),
   });
   const selfService = new SelfServiceService({ store, audit, reset, limiter, logger });
   const api = config.api.enabled

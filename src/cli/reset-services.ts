@@ -1,11 +1,7 @@
-import { hkdfSync } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { commonPasswords } from '../domain/blocklist.js';
 import type { RateLimiter, Store } from '../domain/ports.js';
-import { createSecretBox } from '../domain/secretbox.js';
-import { MailMessages } from '../mail/messages.js';
-import { MailOutbox } from '../mail/outbox.js';
 import { createMailTransport } from '../mail/transport.js';
 import { createRateLimiter } from '../ratelimit/index.js';
 import { resolveSecrets } from '../secrets.js';
@@ -14,6 +10,7 @@ import { AuditLog } from '../services/audit.js';
 import { ResetService } from '../services/reset.js';
 import type { SyncService } from '../services/sync.js';
 import { createViews } from '../views.js';
+import { buildMailOutbox, resetSettings } from '../compose.js';
 import { silent } from './common.js';
 
 /**
@@ -43,30 +40,12 @@ export function resetServices(config: Config, store: Store) {
   const transport = createMailTransport(config.mail.transport, {
     from: config.mail.from, dataDir: path.resolve(config.dataDir), logger: silent, dkim: config.mail.dkim,
   });
-  const outbox = new MailOutbox({
-    store, clock, logger: silent, transport, pollMs: config.mail.pollMs,
-    box: createSecretBox({ k1: secrets.dataKey }, 'k1'),
-    messages: new MailMessages(createViews({ cache: true })),
-    // The same delivery events the server records, so the console shows what became of each mail.
-    onOutcome: (mail, outcome, error) => audit.record({
-      type: `mail.${outcome}`, outcome: outcome === 'sent' ? 'success' : 'failure', actor: 'system',
-      ...(mail.partnerId ? { partnerId: mail.partnerId } : {}), ...(mail.accountId ? { target: `account:${mail.accountId}` } : {}),
-      detail: { mailId: mail.id, kind: mail.kind, attempt: mail.attempts, ...(error ? { error: error.slice(0, 160) } : {}) },
-    }),
-  });
+  const outbox = buildMailOutbox({ config, store, clock, audit, logger: silent, secrets, views: createViews({ cache: true }), transport });
   const reset = new ResetService({
     store, clock, audit, admin: new AdminService(store), notifier: outbox, sync: noSync,
     blocklist: commonPasswords(), limiter: operatorLimiter(config),
-    settings: {
-      publicUrl: config.server.publicUrl,
-      adminTtlSeconds: config.reset.adminTtlSeconds,
-      selfServiceTtlSeconds: config.reset.selfServiceTtlSeconds,
-      // Derived exactly as the server derives them: the server redeems what this command issues.
-      codeKey: Buffer.from(hkdfSync('sha256', secrets.dataKey, Buffer.alloc(0), 'resetbridge reset codes', 32)),
-      attemptKey: Buffer.from(hkdfSync('sha256', secrets.dataKey, Buffer.alloc(0), 'resetbridge attempt fingerprints', 32)),
-      claimSeconds: config.reset.claimSeconds,
-      policy: config.policy,
-    },
+    // Derived exactly as the server derives them: the server redeems what this command issues.
+    settings: resetSettings(config, secrets),
   });
   return { reset, outbox, transport };
 }
