@@ -291,7 +291,8 @@ describe('a binding with a primary and a secondary directory', { timeout: 60_000
     const sync = await until('the sync to finish', async () => { const s = await latestSync(account); return s?.state === 'done' && s; });
     expect(sync.targets[1]).toMatchObject({ status: 'applied' });
     expect(sync.targets[1]!.attempts).toBeGreaterThan(1);
-    expect(readFileSync(syncsFile(), 'utf8')).not.toContain(sealed);
+    // The record in memory is done a moment before its file write lands: wait for the file itself.
+    await until('the ciphertext to leave the file', async () => !readFileSync(syncsFile(), 'utf8').includes(sealed));
     const auditOf = async () => (await product.store.listAudit('northwind')).filter((e) => e.detail?.syncId === sync.id);
     await until('the wipe to be audited', async () => (await auditOf()).some((e) => e.type === 'sync.secret-wiped'));
     expect((await auditOf()).filter((e) => e.type === 'sync.secret-wiped')).toHaveLength(1);
@@ -339,7 +340,7 @@ describe('a binding with a primary and a secondary directory', { timeout: 60_000
       const sync = await until('the lifetime to run out', async () => { const s = await latestSync(account); return s?.state === 'attention' && s; }, (LIFETIME_SECONDS + 10) * 1000);
       expect(sync.targets[1]).toMatchObject({ status: 'attention', lastResult: 'expired' });
       expect(sync.sealed).toBeUndefined();
-      expect(readFileSync(syncsFile(), 'utf8')).not.toContain(sealed);
+      await until('the ciphertext to leave the file', async () => !readFileSync(syncsFile(), 'utf8').includes(sealed));
 
       const row = await rowOf(sync.id);
       expect(row?.querySelector('td:nth-child(3)')?.text.trim()).toBe('Needs attention');
