@@ -2,6 +2,7 @@ import {
   SAML, ValidateInResponseTo, generateServiceProviderMetadata, type PassportSamlConfig, type Profile,
 } from '@node-saml/passport-saml';
 import type { SamlConnectionConfig } from '../config/schema.js';
+import type { SamlLogoutInfo } from '../domain/types.js';
 import type { Clock, Store } from '../domain/ports.js';
 import type { Logger } from '../sync/contract.js';
 import { SamlRejected, checkAssertion, samlFailureReason, signaturePresence } from './saml-checks.js';
@@ -9,14 +10,7 @@ import { StoreRequestCache } from './saml-cache.js';
 import { IdpMetadataSource, type IdpDescription } from './saml-metadata.js';
 import { rolesFor, type SsoIdentity } from './identity.js';
 
-/** What a SAML sign-out needs to name the IdP session (kept in the admin's session). */
-export interface SamlLogoutInfo {
-  nameID: string;
-  nameIDFormat: string;
-  nameQualifier?: string;
-  spNameQualifier?: string;
-  sessionIndex?: string;
-}
+export type { SamlLogoutInfo } from '../domain/types.js';
 
 export interface SamlIdentity extends SsoIdentity {
   logout: SamlLogoutInfo;

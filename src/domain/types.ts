@@ -239,3 +239,12 @@ export interface SyncRecord {
   /** When the retry worker next has something to do here (a retry, a lapsed lease, the end of the lifetime). */
   dueAt?: string;
 }
+
+/** What a SAML sign-out needs to name the IdP session (kept in the admin's session). */
+export interface SamlLogoutInfo {
+  nameID: string;
+  nameIDFormat: string;
+  nameQualifier?: string;
+  spNameQualifier?: string;
+  sessionIndex?: string;
+}

@@ -1,4 +1,5 @@
 import type { PassportSamlConfig, Profile } from '@node-saml/passport-saml';
+import type { SamlLogoutInfo } from '../../domain/types.js';
 import type { SignInTransaction } from '../session.js';
 
 /** Who a partner's IdP says signed in. */
@@ -9,14 +10,7 @@ export interface SsoIdentity {
   groups: string[];
 }
 
-/** What a SAML sign-out needs to name the IdP session. */
-export interface SamlLogoutInfo {
-  nameID: string;
-  nameIDFormat: string;
-  nameQualifier?: string;
-  spNameQualifier?: string;
-  sessionIndex?: string;
-}
+export type { SamlLogoutInfo } from '../../domain/types.js';
 
 interface ConnectionBase {
   readonly config: { id: string; partner: string; displayName: string };
