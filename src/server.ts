@@ -87,6 +87,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
     if (!instances.some((i) => i.id === demoDirectoryInstance.id)) instances.push(demoDirectoryInstance);
   }
   const directories = await loadDirectories(instances, { pluginDirs: [pluginsDir], dataDir, logger });
+  await applyConfiguredBindings(config, store, logger);
 
   const demo = config.demo.idp ? await startDemoSso(config, logger) : undefined;
   const demoSaml = config.demo.samlIdp ? await startDemoSamlSso(config, logger) : undefined;
@@ -197,3 +198,18 @@ export async function openStore(config: Config, dataDir: string, logger: Logger)
 }
 
 const withFault = (fault: ((step: string) => void) | undefined) => (fault ? { fault } : {});
+
+/** Bindings from the configuration win at start; a company not (yet) known is named in a warning. */
+async function applyConfiguredBindings(config: Config, store: Store, logger: Logger): Promise<void> {
+  for (const [i, b] of config.bindings.entries()) {
+    if (!(await store.getCustomer(b.partner, b.customer))) {
+      logger.warn({ binding: `bindings[${i}]`, partner: b.partner, customer: b.customer }, 'configured binding names a company that does not exist (yet); skipped');
+      continue;
+    }
+    await store.setCustomerDirectory(b.partner, b.customer, {
+      instance: b.instance, mapping: b.mapping,
+      ...(b.secondaries?.length ? { secondaries: b.secondaries } : {}),
+      ...(b.revokeSessions !== undefined ? { revokeSessions: b.revokeSessions } : {}),
+    });
+  }
+}

@@ -136,9 +136,23 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   if (config.secrets.dataKey && Buffer.from(config.secrets.dataKey, 'base64').length !== 32) {
     problems.push('secrets.dataKey: must be 32 bytes in base64 (make one with `openssl rand -base64 32`)');
   }
+  problems.push(...bindingProblems(config));
   if (config.env === 'production') problems.push(...productionProblems(config));
   if (problems.length) throw new ConfigError(problems, source);
   return config;
+}
+
+/** A binding must name configured directories (the demo directory counts when demo data is on). */
+function bindingProblems(config: Config): string[] {
+  const known = new Set([...config.directories.map((d) => d.id), ...(config.demo.seed ? ['demo-directory'] : [])]);
+  const problems: string[] = [];
+  config.bindings.forEach((b, i) => {
+    const targets = [{ instance: b.instance, path: `bindings[${i}].instance` }, ...(b.secondaries ?? []).map((t, j) => ({ instance: t.instance, path: `bindings[${i}].secondaries[${j}].instance` }))];
+    for (const t of targets) {
+      if (!known.has(t.instance)) problems.push(`${t.path}: no directory "${t.instance}" in directories[] (add it there, or fix the id)`);
+    }
+  });
+  return problems;
 }
 
 function productionProblems(config: Config): string[] {

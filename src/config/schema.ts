@@ -238,6 +238,18 @@ export const configSchema = z.object({
   }).prefault({}),
   sso: z.object({ connections: z.array(ssoConnection).default([]) }).prefault({}),
   directories: z.array(directoryInstance).default([]),
+  /**
+   * Company → directory bindings kept in the configuration; applied at every start (the IdP admin's
+   * console and the API can change them too). `instance` and each secondary must name a directory.
+   */
+  bindings: z.array(z.object({
+    partner: z.string().min(1),
+    customer: z.string().min(1),
+    instance: z.string().min(1),
+    mapping: z.string().min(1).default('login'),
+    secondaries: z.array(z.object({ instance: z.string().min(1), mapping: z.string().min(1).default('login') })).optional(),
+    revokeSessions: z.boolean().optional(),
+  })).default([]),
   demo: z.object({
     /** Seeds demo partners, customers and accounts into an empty store. */
     seed: z.boolean().default(false),
