@@ -14,6 +14,7 @@ import { resetLinkFor, resetThroughConsole, signInAsAdmin, submitPassword } from
 import { freePort, newSecrets, type Product } from '../support/product.js';
 import { startScimServer, type ScimServer } from '../support/scim-server.js';
 import { SmtpSink } from '../support/smtp-sink.js';
+import { until as waitUntil } from '../support/wait.js';
 
 const LIFETIME_SECONDS = 20;
 const CLAIM_SECONDS = 4;
@@ -38,15 +39,8 @@ const syncsFile = () => join(dataDir(), 'store', 'syncs.json');
 const storedSync = (accountId: string) =>
   (JSON.parse(readFileSync(syncsFile(), 'utf8')) as { syncs: SyncRecord[] }).syncs.filter((s) => s.accountId === accountId).at(-1);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100) =>
+  waitUntil(what, probe, timeoutMs, everyMs);
 
 async function start(env: Record<string, string> = {}): Promise<void> {
   const log = createWriteStream(join(dir, 'product.log'), { flags: 'a' });

@@ -16,18 +16,11 @@ import { HttpClient } from '../support/http-client.js';
 import { resetLinkFor, resetThroughConsole, signInAsAdmin, submitPassword } from '../support/journey.js';
 import { newSecrets, startProduct, type Product } from '../support/product.js';
 import { startScimServer, type ScimServer } from '../support/scim-server.js';
+import { until as waitUntil } from '../support/wait.js';
 
 const SCIM_ENV = 'SYNC_INSTANCES_SCIM_TOKEN';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000) => waitUntil(what, probe, timeoutMs);
 
 describe.skipIf(!databaseUrl)('the retry outbox on two instances sharing PostgreSQL', { timeout: 60_000 }, () => {
   let schema: TestSchema;

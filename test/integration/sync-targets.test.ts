@@ -13,6 +13,7 @@ import { resetLinkFor, resetThroughConsole, signInAsAdmin, submitPassword } from
 import { startProduct, type Product } from '../support/product.js';
 import { startScimServer, type ScimServer } from '../support/scim-server.js';
 import { startSlapd, type Slapd } from '../support/slapd.js';
+import { until } from '../support/wait.js';
 
 const LDAP_ENV = 'SYNC_TEST_LDAP_PASSWORD';
 const SCIM_ENV = 'SYNC_TEST_SCIM_TOKEN';
@@ -63,15 +64,6 @@ async function startRelay(targetPort: number): Promise<Relay> {
   return { get port() { return port; }, down, up: listen, close: down };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const syncsFile = () => join(product.dataDir, 'store', 'syncs.json');
 const storedSyncs = () => (JSON.parse(readFileSync(syncsFile(), 'utf8')) as { syncs: SyncRecord[] }).syncs;
