@@ -126,6 +126,8 @@ describe.skipIf(!databaseUrl || !pgBin)('an instance whose PostgreSQL restarts',
     expect((await submit()).text).toContain('Your password has been changed.');
     // The mail worker ran into the outage and carried on.
     await product.smtp.waitFor((m) => /changed/i.test(m.subject ?? '') && m.text?.includes(account.login) === true);
-    expect(product.logLines.join('\n')).toContain('database connection lost');
+    // An idle pooled connection may or may not be open when the server stops, so the pool's own
+    // "connection lost" event is not guaranteed; the worker's failed pass is.
+    expect(product.logLines.join('\n')).toContain('mail delivery pass failed; will try again');
   }, 60_000);
 });
