@@ -41,6 +41,25 @@ export interface SamlSso extends ConnectionBase {
 
 export type SsoConnection = OidcSso | SamlSso;
 
+/**
+ * Finds connections at request time (configured ones and those made in the console), so a new,
+ * edited or disabled connection counts at once, on every instance. Disabled ones are not found.
+ */
+export interface ConnectionLookup {
+  get(id: string): Promise<SsoConnection | undefined>;
+  /** The partner's enabled connections. */
+  forPartner(partnerId: string): Promise<SsoConnection[]>;
+}
+
+/** A lookup over a fixed list (no console-made connections). */
+export function fixedConnections(connections: SsoConnection[]): ConnectionLookup {
+  const byId = new Map(connections.map((c) => [c.config.id, c]));
+  return {
+    get: async (id) => byId.get(id),
+    forPartner: async (partnerId) => connections.filter((c) => c.config.partner === partnerId),
+  };
+}
+
 declare module 'express-session' {
   interface SessionData {
     /** How the admin signed in, for sign-out at the IdP. */

@@ -2,16 +2,15 @@ import { Router, type Request } from 'express';
 import { AppError } from '../../domain/errors.js';
 import { requestContext, safeReturnTo } from '../middleware/context.js';
 import { completeSignIn, refuseSignIn, save, type SignInDeps } from './complete.js';
-import type { SsoConnection } from './connection.js';
+import type { ConnectionLookup, SsoConnection } from './connection.js';
 
 export type { SsoConnection } from './connection.js';
 
 const unknownLink = () => new AppError('NOT_FOUND', 404, 'This sign-in link is not known. Start again from the sign-in page.');
 
 /** Sign-in page with home-realm discovery, the start of every connection, the OIDC callback, sign-out. */
-export function authRoutes(deps: SignInDeps & { connections: SsoConnection[] }): Router {
+export function authRoutes(deps: SignInDeps & { connections: ConnectionLookup }): Router {
   const router = Router();
-  const byId = new Map(deps.connections.map((c) => [c.config.id, c]));
 
   const begin = async (req: Request, connection: SsoConnection, returnTo: string, hint?: string) => {
     if (connection.protocol === 'saml') {
@@ -39,7 +38,7 @@ export function authRoutes(deps: SignInDeps & { connections: SsoConnection[] }):
     const email = String(req.body?.email ?? '').trim();
     const returnTo = safeReturnTo(req.body?.returnTo);
     const partner = await deps.signIn.partnerForEmail(email);
-    const choices = partner ? deps.connections.filter((c) => c.config.partner === partner.id) : [];
+    const choices = partner ? await deps.connections.forPartner(partner.id) : [];
     if (choices.length === 0) {
       res.status(400).render('auth/login', {
         title: 'Sign in', email, returnTo,
@@ -60,13 +59,13 @@ export function authRoutes(deps: SignInDeps & { connections: SsoConnection[] }):
   });
 
   router.get('/auth/:connection/start', async (req, res) => {
-    const connection = byId.get(req.params.connection);
+    const connection = await deps.connections.get(req.params.connection);
     if (!connection) throw unknownLink();
     res.redirect(await begin(req, connection, safeReturnTo(req.query.returnTo)));
   });
 
   router.get('/auth/:connection/callback', async (req, res) => {
-    const connection = byId.get(req.params.connection);
+    const connection = await deps.connections.get(req.params.connection);
     if (!connection || connection.protocol !== 'oidc') throw unknownLink();
     const tx = req.session.signIn;
     if (!tx || tx.connectionId !== connection.config.id) {
@@ -87,7 +86,7 @@ export function authRoutes(deps: SignInDeps & { connections: SsoConnection[] }):
   router.post('/logout', async (req, res) => {
     const user = req.session.user;
     const sso = req.session.sso;
-    const connection = user && byId.get(user.connectionId);
+    const connection = user ? await deps.connections.get(user.connectionId) : undefined;
     if (user) await deps.signIn.signedOut(user, requestContext(req));
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
     if (connection?.protocol === 'saml' && sso?.protocol === 'saml') {
@@ -100,7 +99,7 @@ export function authRoutes(deps: SignInDeps & { connections: SsoConnection[] }):
 
   router.get('/signed-out', async (req, res) => {
     if (req.session.user) return res.redirect('/admin');
-    const connection = typeof req.query.connection === 'string' ? byId.get(req.query.connection) : undefined;
+    const connection = typeof req.query.connection === 'string' ? await deps.connections.get(req.query.connection) : undefined;
     const endSession = connection?.protocol === 'oidc' ? await connection.endSessionUrl() : undefined;
     res.render('auth/signed-out', { title: 'Signed out', idpName: connection?.config.displayName, endSession, idpUnconfirmed: req.query.idp === 'unconfirmed' });
   });

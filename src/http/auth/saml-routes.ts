@@ -4,7 +4,7 @@ import { MultiSamlStrategy, type Profile, type VerifiedCallback } from '@node-sa
 import { AppError } from '../../domain/errors.js';
 import { requestContext, safeReturnTo } from '../middleware/context.js';
 import { completeSignIn, refuseSignIn, type SignInDeps } from './complete.js';
-import type { SamlSso, SsoConnection, SsoIdentity, SamlLogoutInfo } from './connection.js';
+import type { ConnectionLookup, SamlSso, SsoIdentity, SamlLogoutInfo } from './connection.js';
 
 const ACS = '/auth/:connection/saml/acs';
 const SLO = '/auth/:connection/saml/slo';
@@ -23,10 +23,18 @@ type SignedIn = SsoIdentity & { logout: SamlLogoutInfo };
  * the path. The ACS takes no CSRF token (the IdP posts it); the signed response and its
  * InResponseTo, checked against the request cache, are what stand in for one.
  */
-export function samlRoutes(deps: SignInDeps & { connections: SsoConnection[]; session: RequestHandler[] }): Router {
+export function samlRoutes(deps: SignInDeps & { connections: ConnectionLookup; session: RequestHandler[] }): Router {
   const router = Router();
-  const byId = new Map(deps.connections.filter((c): c is SamlSso => c.protocol === 'saml').map((c) => [c.config.id, c]));
-  const connectionOf = (req: Request) => byId.get(String(req.params.connection));
+  // The connection of the path, looked up once per request (it may have been made or changed in the
+  // console a moment ago): first by the route, then read by passport's callbacks.
+  const resolved = new WeakMap<Request, SamlSso>();
+  const connectionOf = (req: Request) => resolved.get(req);
+  const resolve = async (req: Request): Promise<SamlSso | undefined> => {
+    const found = await deps.connections.get(String(req.params.connection));
+    if (found?.protocol !== 'saml') return undefined;
+    resolved.set(req, found);
+    return found;
+  };
   const unknown = () => new AppError('NOT_FOUND', 404, 'This sign-in link is not known. Start again from the sign-in page.');
 
   const passport = new Passport();
@@ -56,14 +64,14 @@ export function samlRoutes(deps: SignInDeps & { connections: SsoConnection[]; se
     },
   ));
 
-  router.get('/auth/:connection/saml/metadata', (req, res) => {
-    const connection = connectionOf(req);
+  router.get('/auth/:connection/saml/metadata', async (req, res) => {
+    const connection = await resolve(req);
     if (!connection) throw unknown();
     res.type('application/samlmetadata+xml').send(connection.metadata());
   });
 
-  router.post(ACS, ...deps.session, (req, res, next) => {
-    const connection = connectionOf(req);
+  router.post(ACS, ...deps.session, async (req, res, next) => {
+    const connection = await resolve(req);
     if (!connection) return next(unknown());
     const finish = async (err: unknown, identity: SignedIn | false | undefined) => {
       if (err || !identity) {
@@ -77,8 +85,8 @@ export function samlRoutes(deps: SignInDeps & { connections: SsoConnection[]; se
     })(req, res, next);
   });
 
-  const slo = (req: Request, res: Response, next: NextFunction) => {
-    const connection = connectionOf(req);
+  const slo = async (req: Request, res: Response, next: NextFunction) => {
+    const connection = await resolve(req);
     if (!connection) return next(unknown());
     if (req.query.SAMLRequest && !req.query.Signature) {
       // An unsigned LogoutRequest could sign anyone out from a link: only signed ones count.
