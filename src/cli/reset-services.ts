@@ -10,6 +10,7 @@ import { AuditLog } from '../services/audit.js';
 import { ResetService } from '../services/reset.js';
 import type { SyncService } from '../services/sync.js';
 import { createViews } from '../views.js';
+import { WebhookPublisher } from '../webhooks/publisher.js';
 import { buildMailOutbox, resetSettings } from '../compose.js';
 import { silent } from './common.js';
 
@@ -40,6 +41,10 @@ export function resetServices(config: Config, store: Store) {
   const transport = createMailTransport(config.mail.transport, {
     from: config.mail.from, dataDir: path.resolve(config.dataDir), logger: silent, dkim: config.mail.dkim,
   });
+  // Deliveries are only queued here: the server's worker sends them (at once on PostgreSQL, at its
+  // next start on the embedded store, which the server must not have open meanwhile).
+  const webhooks = new WebhookPublisher({ store, clock, logger: silent, retryMs: config.webhooks.retryHours * 3_600_000, kick: () => {} });
+  audit.onEvent(webhooks.onAudit);
   const outbox = buildMailOutbox({ config, store, clock, audit, logger: silent, secrets, views: createViews({ cache: true }), transport });
   const reset = new ResetService({
     store, clock, audit, admin: new AdminService(store), notifier: outbox, sync: noSync,
@@ -47,5 +52,5 @@ export function resetServices(config: Config, store: Store) {
     // Derived exactly as the server derives them: the server redeems what this command issues.
     settings: resetSettings(config, secrets),
   });
-  return { reset, outbox, transport };
+  return { reset, outbox, transport, webhooks };
 }

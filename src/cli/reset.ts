@@ -119,6 +119,7 @@ async function run(opts: ResetOptions): Promise<void> {
 
     const queued = shared ? undefined : await drainMail(store, mailWait);
     await services.outbox.stop();
+    await services.webhooks.settle();
     const interrupted = stopping;
     if (opts.json) {
       print(JSON.stringify({
