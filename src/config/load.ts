@@ -168,6 +168,7 @@ function productionProblems(config: Config): string[] {
     if (c.type === 'oidc' && c.allowInsecureIssuer) p.push(`sso.connections[${i}].allowInsecureIssuer: refused in production (use the IdP's https issuer)`);
     if (c.type === 'saml' && c.allowInsecureMetadataUrl) p.push(`sso.connections[${i}].allowInsecureMetadataUrl: refused in production (use the IdP's https metadata URL)`);
   });
+  if (config.api.oauth?.allowInsecureIssuer) p.push('api.oauth.allowInsecureIssuer: refused in production (use the authorization server\'s https issuer)');
   return p;
 }
 

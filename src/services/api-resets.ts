@@ -1,6 +1,7 @@
-import { notFound } from '../domain/errors.js';
+import { AppError, notFound } from '../domain/errors.js';
 import type { Clock, Store } from '../domain/ports.js';
 import type { AdminUser, ResetRecord } from '../domain/types.js';
+import { grants } from './api-clients.js';
 import { actorOf, visiblePartner, type ApiCaller } from './provisioning.js';
 import type { ResetService } from './reset.js';
 
@@ -22,6 +23,14 @@ export interface ResetStatus {
   sync: null;
 }
 
+/** A reset issued for out-of-band delivery: its status, and the live link, returned this once. */
+export interface ResetWithLink extends ResetStatus {
+  link: { url: string; expiresAt: string };
+}
+
+/** How the API delivers a new link: `mail` to the account, or `link` back to the caller. */
+export type ApiDelivery = 'mail' | 'link';
+
 /** Events that show the user reached the form: the link opened, or a correct code from the mail. */
 const OPENED = new Set(['reset.opened', 'reset.code-accepted']);
 
@@ -30,23 +39,32 @@ export class ApiResetService {
   constructor(private readonly deps: { store: Store; reset: ResetService; clock: Clock }) {}
 
   /**
-   * Mails a reset link to the account, with the console's rate limits: the client counts as one
-   * admin (`rateLimits.adminIssuePerAdmin`), the account as always (`issuePerAccount`).
+   * Issues a reset with the console's rate limits: the client counts as one admin
+   * (`rateLimits.adminIssuePerAdmin`), the account as always (`issuePerAccount`). `mail` sends the
+   * link to the account. `link` sends nothing (no mail, no code) and returns the link this once, for
+   * a client holding `resets:link` and a partner that allows it (`outOfBandLinks`); audited as
+   * delivered out of band.
    */
-  async issue(caller: ApiCaller, partnerId: string, accountId: string): Promise<ResetStatus> {
-    await visiblePartner(this.deps.store, caller, partnerId);
+  async issue(caller: ApiCaller, partnerId: string, accountId: string, delivery: ApiDelivery = 'mail'): Promise<ResetStatus | ResetWithLink> {
+    const partner = await visiblePartner(this.deps.store, caller, partnerId);
+    if (delivery === 'link') {
+      if (!grants(caller.client, 'resets:link')) throw new AppError('INSUFFICIENT_SCOPE', 403, 'Returning the link needs the scope resets:link.');
+      if (!partner.outOfBandLinks) {
+        throw new AppError('OUT_OF_BAND_NOT_ALLOWED', 403, `Partner ${partner.id} does not allow reset links to be returned; they are mailed. An unrestricted client can allow it with PATCH /partners/${partner.id} {"outOfBandLinks": true}.`);
+      }
+    }
     const account = await this.deps.store.getAccount(partnerId, accountId);
     if (!account) throw notFound('Account');
-    const started = this.deps.clock.now().toISOString();
     const asAdmin: AdminUser = {
       sub: caller.client.id, connectionId: 'api', partnerId, email: actorOf(caller), name: caller.client.name, roles: [],
     };
-    await this.deps.reset.issue(asAdmin, account.customerId, account.id, caller.ctx);
-    // ResetService does not return the new reset; it is the account's newest one since `started`
-    // (one open link per account, so a racing second request can only make this one revoked).
-    const created = (await this.deps.store.listResets(partnerId, account.id)).find((r) => r.createdAt >= started);
+    const issued = await this.deps.reset.issue(asAdmin, account.customerId, account.id, caller.ctx, delivery === 'link' ? 'out-of-band' : 'mail');
+    const created = (await this.deps.store.listResets(partnerId, account.id)).find((r) => r.id === issued.resetId);
     if (!created) throw new Error('the reset that was just issued is not in the store');
-    return this.describe(created);
+    const status = await this.describe(created);
+    if (delivery === 'mail') return status;
+    if (!issued.link) throw new Error('an out-of-band reset came back without its link');
+    return { ...status, link: { url: issued.link.url, expiresAt: issued.link.expiresAt.toISOString() } };
   }
 
   async status(caller: ApiCaller, resetId: string): Promise<ResetStatus> {

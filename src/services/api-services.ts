@@ -1,6 +1,7 @@
 import type { Clock, Store } from '../domain/ports.js';
 import { ApiAuditService } from './api-audit.js';
 import { ApiClientService } from './api-clients.js';
+import { OAuthTokenVerifier, type OAuthSettings } from './api-oauth.js';
 import { ApiResetService } from './api-resets.js';
 import type { AuditLog } from './audit.js';
 import { IdempotencyService } from './idempotency.js';
@@ -17,6 +18,8 @@ export function createApiServices(deps: {
   reset: ResetService;
   knownDirectory: (id: string) => boolean;
   idempotencyHours: number;
+  /** `api.oauth`: also accept JWT access tokens from this authorization server. */
+  oauth?: OAuthSettings | undefined;
 }) {
   const { store, audit, clock } = deps;
   const provisioning = { store, audit, clock, knownDirectory: deps.knownDirectory };
@@ -28,5 +31,6 @@ export function createApiServices(deps: {
     resets: new ApiResetService({ store, reset: deps.reset, clock }),
     audit: new ApiAuditService(store),
     idempotency: new IdempotencyService({ store, clock, ttlSeconds: Math.round(deps.idempotencyHours * 3600) }),
+    ...(deps.oauth ? { oauth: new OAuthTokenVerifier(deps.oauth, { clock }) } : {}),
   };
 }

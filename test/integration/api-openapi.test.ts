@@ -24,7 +24,7 @@ const covered = new Map<string, Set<number>>();
 beforeAll(async () => {
   product = await startProduct();
   const dana = await signInAsIdpAdmin(product);
-  raw = apiClient(product, (await createClient(product, dana, { name: 'Conformance', scopes: ['tenants:write', 'resets:write', 'resets:read', 'audit:read'] })).token);
+  raw = apiClient(product, (await createClient(product, dana, { name: 'Conformance', scopes: ['tenants:write', 'resets:write', 'resets:read', 'resets:link', 'audit:read'] })).token);
   restricted = apiClient(product, (await createClient(product, dana, { name: 'Conformance (Northwind)', scopes: ['tenants:read'], partnerId: 'northwind' })).token);
   doc = await (await fetch(`${product.url}/api/v1/openapi.json`)).json() as Doc;
   ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -119,6 +119,14 @@ describe('the OpenAPI document', () => {
     await call(raw, 'POST', `/partners/fabrikam/accounts/${account.body.id}/resets`, undefined, { 'idempotency-key': 'conformance-2' });
     await call(raw, 'POST', `/partners/fabrikam/accounts/${account.body.id}/resets`, { different: true }, { 'idempotency-key': 'conformance-2' });
     await call(raw, 'GET', `/resets/${reset.body.id}`);
+    // Out-of-band delivery: refused while the partner does not allow it, then the link (201), never replayed.
+    const lia = (await call(raw, 'GET', '/partners/fabrikam/accounts?externalId=lia')).body.items[0];
+    await call(raw, 'POST', `/partners/fabrikam/accounts/${lia.id}/resets`, { delivery: 'link' });
+    await call(raw, 'PATCH', '/partners/fabrikam', { outOfBandLinks: true });
+    const linked = await call(raw, 'POST', `/partners/fabrikam/accounts/${lia.id}/resets`, { delivery: 'link' }, { 'idempotency-key': 'conformance-3' });
+    expect(linked.status).toBe(201);
+    expect((await call(raw, 'POST', `/partners/fabrikam/accounts/${lia.id}/resets`, { delivery: 'link' }, { 'idempotency-key': 'conformance-3' })).status).toBe(409);
+    await call(raw, 'POST', `/partners/fabrikam/accounts/${lia.id}/resets`, { delivery: 'mail' });
     await call(raw, 'GET', '/resets/00000000-0000-4000-8000-000000000000');
     await call(raw, 'GET', '/resets/not-a-uuid');
     await call(raw, 'GET', '/audit?limit=5');

@@ -38,6 +38,14 @@ describe('configuration', () => {
     ]));
   });
 
+  it('refuses an API token issuer over plain http in production', () => {
+    const oauth = { issuer: 'http://as.example', audience: 'https://resetbridge.example/api', allowInsecureIssuer: true };
+    expect(problems({ env: 'production', api: { oauth } })).toEqual(expect.arrayContaining([
+      expect.stringContaining('api.oauth.allowInsecureIssuer: refused in production'),
+    ]));
+    expect(problems({ api: { oauth } }).join('\n')).not.toContain('api.oauth');
+  });
+
   it('resolves secrets by env reference and names a missing variable without a value', () => {
     const base = { sso: { connections: [{ id: 'acme', type: 'oidc', partner: 'acme', displayName: 'Acme', issuer: 'https://idp.acme.example', clientId: 'rb', clientSecret: 'env:ACME_SECRET' }] } };
     expect(validateConfig(base, 'x', { ACME_SECRET: 's3cr3t' }).sso.connections[0]).toMatchObject({ clientSecret: 's3cr3t' });

@@ -11,6 +11,11 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * What a retry with the same Idempotency-Key gets instead of this answer, when the answer holds
+   * something that must not rest in the store (a live reset link).
+   */
+  replayAs?: { status: number; body: unknown };
 }
 
 /** One operation: its documentation and its handler, declared together so neither drifts. */
@@ -26,6 +31,8 @@ export interface Endpoint<P, Q, B> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** A request without any body is read as `{}` (for a body whose fields all have defaults). */
+  bodyOptional?: boolean;
   /** What the document shows as the body when validation is done in two steps (bulk calls). */
   documentedBody?: z.ZodType;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
@@ -35,6 +42,10 @@ export interface Endpoint<P, Q, B> {
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** No body at all: no type, no length (or 0), no chunks. A body of some other type is not this. */
+const withoutBody = (req: Request) =>
+  !req.get('content-type') && !req.get('transfer-encoding') && (req.get('content-length') ?? '0') === '0';
 
 /** Zod issues as JSON Pointers into the request. */
 export function issuesOf(error: z.ZodError, where: string): Array<{ path: string; message: string }> {
@@ -73,9 +84,11 @@ export class ApiBuilder {
       const caller = res.locals.caller as ApiCaller;
       const params = parse(e.params, req.params, 'params');
       const query = parse(e.query, req.query, 'query');
-      if (e.body && !req.is(JSON_TYPES)) throw new ApiProblem('unsupported-media-type', 'Send the body as application/json.');
-      const body = parse(e.body, req.body, 'body');
+      const defaulted = e.bodyOptional === true && withoutBody(req);
+      if (e.body && !defaulted && !req.is(JSON_TYPES)) throw new ApiProblem('unsupported-media-type', 'Send the body as application/json.');
+      const body = parse(e.body, defaulted ? {} : req.body, 'body');
       const reply = await e.handle({ params, query, body, caller });
+      if (reply.replayAs) res.locals.replayAs = reply.replayAs;
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.set(k, v);
       res.status(reply.status);
       if (reply.body === undefined) res.end();
@@ -117,7 +130,7 @@ export class ApiBuilder {
         ...(e.params ? { params: e.params as unknown as z.ZodObject } : {}),
         ...(e.query ? { query: e.query as unknown as z.ZodObject } : {}),
         ...(e.method === 'post' ? { headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional() }) } : {}),
-        ...(bodySchema ? { body: { required: true, content: { 'application/json': { schema: bodySchema } } } } : {}),
+        ...(bodySchema ? { body: { required: !e.bodyOptional, content: { 'application/json': { schema: bodySchema } } } } : {}),
       },
       responses,
     });

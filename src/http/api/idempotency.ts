@@ -43,7 +43,9 @@ export function idempotency(service: IdempotencyService, logger: Logger): Reques
 function keepAnswer(res: Response, keep: (status: number, body: string) => Promise<void>, logger: Logger): void {
   const send = res.json.bind(res);
   res.json = ((body: unknown) => {
-    keep(res.statusCode, JSON.stringify(body))
+    // An answer holding a secret (a returned reset link) is kept as what replaces it, never itself.
+    const kept = res.locals.replayAs as { status: number; body: unknown } | undefined;
+    keep(kept?.status ?? res.statusCode, JSON.stringify(kept ? kept.body : body))
       .catch((e: Error) => logger.warn({ error: e.message }, 'could not keep the answer of an idempotent request'))
       .finally(() => send(body));
     return res;

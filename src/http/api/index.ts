@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { ApiAuditService } from '../../services/api-audit.js';
 import type { ApiClientService } from '../../services/api-clients.js';
+import type { OAuthTokenVerifier } from '../../services/api-oauth.js';
 import type { ApiResetService } from '../../services/api-resets.js';
 import type { IdempotencyService } from '../../services/idempotency.js';
 import type { AccountProvisioning } from '../../services/provisioning-accounts.js';
@@ -26,6 +27,8 @@ export interface ApiServices {
   resets: ApiResetService;
   audit: ApiAuditService;
   idempotency: IdempotencyService;
+  /** Set with `api.oauth`: JWT access tokens from that authorization server are accepted too. */
+  oauth?: OAuthTokenVerifier;
 }
 
 export interface ApiDeps {
@@ -69,7 +72,7 @@ export function apiRoutes(deps: ApiDeps): Router {
     next();
   });
   // Credentials before the body: an unauthenticated caller cannot make us parse megabytes.
-  router.use('/v1', authenticate(services.clients), express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }), api.router);
+  router.use('/v1', authenticate(services.clients, services.oauth, logger), express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }), api.router);
   router.use(apiNotFound);
   router.use(apiErrorHandler(logger, { retryAfterSeconds: deps.retryAfterSeconds }));
   return router;

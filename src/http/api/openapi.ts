@@ -11,6 +11,13 @@ step, send password resets and read their status, read the audit chain.
 page or with \`npx resetbridge clients create\`; the secret is shown once. A client holds scopes
 (${API_SCOPES.map((s) => `\`${s}\``).join(', ')}; a \`:write\` scope includes its \`:read\`) and may be
 restricted to one partner: anything of another partner then answers 404, as if it did not exist.
+Where the operator configured an OAuth 2.0 authorization server (\`api.oauth\`), a JWT access token from it
+(client credentials grant) is accepted too, as \`Authorization: Bearer <access token>\`: its scopes are
+these same names, and a partner claim restricts it like a restricted client.
+
+**Resets** are mailed to the account. A client holding \`resets:link\` may ask for the link back instead
+(\`"delivery": "link"\`), where the partner allows it (\`outOfBandLinks\`); that answer is given once and
+is never replayed for an \`Idempotency-Key\`.
 
 **Errors** are RFC 9457 \`application/problem+json\` documents whose \`type\` URI is stable for each
 kind of problem; validation problems list each \`{ path, message }\` (a JSON Pointer into the request).
@@ -26,8 +33,9 @@ answers 422. Keys are kept for a day (\`api.idempotencyHours\`).
 /** The OpenAPI 3.1 document of every endpoint registered with the builder. */
 export function openApiDocument(registry: OpenAPIRegistry, publicUrl: string): OpenApiDocument {
   registry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http', scheme: 'bearer', bearerFormat: '<client id>.<secret>',
-    description: 'An API client\'s id and secret, joined by a dot. The scopes each operation needs are listed in its security requirement.',
+    type: 'http', scheme: 'bearer', bearerFormat: '<client id>.<secret>, or a JWT access token',
+    description: 'An API client\'s id and secret, joined by a dot; or, with `api.oauth` configured, a JWT access token from that issuer. '
+      + 'The scopes each operation needs are listed in its security requirement.',
   });
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -26,10 +26,12 @@ export const PROBLEMS = {
   'unauthorized': { status: 401, title: 'Authentication required' },
   'insufficient-scope': { status: 403, title: 'The client lacks the scope for this' },
   'forbidden': { status: 403, title: 'Not allowed for this client' },
+  'out-of-band-not-allowed': { status: 403, title: 'The partner does not allow reset links to be returned' },
   'not-found': { status: 404, title: 'Not found' },
   'conflict': { status: 409, title: 'Conflict with the current state' },
   'idempotency-key-in-use': { status: 409, title: 'A request with this Idempotency-Key is still running' },
   'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was used for another request' },
+  'link-not-replayed': { status: 409, title: 'A returned reset link is not kept for replay' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'unavailable': { status: 503, title: 'Temporarily unavailable' },
   'internal': { status: 500, title: 'Internal error' },
@@ -51,9 +53,14 @@ export class ApiProblem extends Error {
   }
 }
 
-export function sendProblem(res: Response, kind: ProblemKind, detail: string, extra: Partial<Problem> = {}): void {
+export function problemBody(kind: ProblemKind, detail: string, extra: Partial<Problem> = {}): Problem {
   const { status, title } = PROBLEMS[kind];
-  const body: Problem = { type: problemType(kind), title, status, detail, ...extra };
+  return { type: problemType(kind), title, status, detail, ...extra };
+}
+
+export function sendProblem(res: Response, kind: ProblemKind, detail: string, extra: Partial<Problem> = {}): void {
+  const body = problemBody(kind, detail, extra);
+  const { status } = body;
   // Through res.json, so an idempotent request records this answer too.
   res.status(status).type('application/problem+json').json(body);
 }
@@ -61,6 +68,7 @@ export function sendProblem(res: Response, kind: ProblemKind, detail: string, ex
 const byCode: Record<string, ProblemKind> = {
   NOT_FOUND: 'not-found', CONFLICT: 'conflict', VALIDATION: 'validation', FORBIDDEN: 'forbidden',
   RATE_LIMITED: 'rate-limited', STORE_UNAVAILABLE: 'unavailable',
+  INSUFFICIENT_SCOPE: 'insufficient-scope', OUT_OF_BAND_NOT_ALLOWED: 'out-of-band-not-allowed',
 };
 
 const byStatus: Record<number, ProblemKind> = { 400: 'validation', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 422: 'validation', 429: 'rate-limited', 503: 'unavailable' };

@@ -1,6 +1,7 @@
 // The API's shapes, once: requests are validated with them and the OpenAPI document is generated
 // from them (src/http/api/openapi.ts), so the two cannot drift apart. `.meta({ id })` names a
 // schema in the document's components.
+import { validTimeZone } from '../../i18n/locales.js';
 import { z } from 'zod';
 
 export const BULK_LIMIT = 10_000;
@@ -26,14 +27,26 @@ export const Partner = z.object({
   domains: z.array(z.string()).meta({ description: 'Email domains of the partner\'s admins: sign-in sends them to the partner\'s IdP.' }),
   disabled: z.boolean().optional(),
   selfService: z.boolean().optional(),
+  outOfBandLinks: z.boolean().optional(),
+  defaultLocale: z.string().optional(),
   deletedAt: timestamp.optional(),
 }).meta({ id: 'Partner' });
+
+/** A language tag (BCP 47, e.g. `ja`, `de-AT`); one resetbridge does not speak falls through to the next choice. */
+const locale = z.string().max(35).regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$/, 'a language tag such as ja or de-AT')
+  .meta({ description: 'Language of pages and mails (BCP 47, e.g. `ja`, `de-AT`). Spoken now: en, ja, de, fr, es; others fall through to the next choice.' });
+const timeZone = z.string().max(64).refine((v) => validTimeZone(v) !== undefined, 'an IANA time zone such as Asia/Tokyo')
+  .meta({ description: 'IANA time zone (e.g. `Asia/Tokyo`) for times in mails and pages; UTC when unset.' });
 
 const partnerFields = {
   name: text(200),
   domains: z.array(domain).max(50).meta({ description: 'Each domain belongs to one partner only.' }),
   disabled: z.boolean().optional().meta({ description: "Refuses the partner's admins at sign-in and ends their sessions." }),
   selfService: z.boolean().optional().meta({ description: 'Users may ask for a reset themselves ("Forgot your password?").' }),
+  defaultLocale: locale.optional().meta({ description: "Language of its companies' pages and mails, after the account's and the company's own." }),
+  outOfBandLinks: z.boolean().optional().meta({
+    description: 'A client with the scope `resets:link` may ask for a reset\'s link back (`"delivery": "link"`) instead of having it mailed. Off unless set.',
+  }),
 };
 
 export const PartnerCreate = z.strictObject({ id: partnerIdSchema, ...partnerFields }).meta({ id: 'PartnerCreate' });
@@ -43,6 +56,8 @@ export const PartnerPatch = z.strictObject({
   domains: partnerFields.domains.optional(),
   disabled: z.boolean().nullable().optional(),
   selfService: z.boolean().nullable().optional(),
+  outOfBandLinks: z.boolean().nullable().optional(),
+  defaultLocale: locale.nullable().optional(),
 }).meta({ id: 'PartnerPatch', description: 'Fields left out stay as they are; `null` removes an optional field.' });
 
 // ---- customers ------------------------------------------------------------------------------
@@ -60,6 +75,7 @@ export const Customer = z.object({
   country: z.string().optional(),
   selfService: z.boolean().optional(),
   directory: DirectoryBinding.optional(),
+  defaultLocale: z.string().optional(),
   deletedAt: timestamp.optional(),
 }).meta({ id: 'Customer' });
 
@@ -68,6 +84,7 @@ const customerFields = {
   country: text(100).optional(),
   selfService: z.boolean().optional().meta({ description: "Overrides the partner's self-service setting for this company." }),
   directory: DirectoryBinding.optional(),
+  defaultLocale: locale.optional().meta({ description: "Language of the company's pages and mails, unless an account has its own." }),
 };
 
 export const CustomerCreate = z.strictObject({ externalId: externalIdSchema.optional(), ...customerFields }).meta({ id: 'CustomerCreate' });
@@ -77,12 +94,14 @@ export const CustomerPatch = z.strictObject({
   country: customerFields.country.unwrap().nullable().optional(),
   selfService: z.boolean().nullable().optional(),
   directory: DirectoryBinding.nullable().optional(),
+  defaultLocale: locale.nullable().optional(),
 }).meta({ id: 'CustomerPatch', description: 'Fields left out stay as they are; `null` removes an optional field.' });
 export const CustomerUpsert = z.strictObject({
   name: customerFields.name,
   country: customerFields.country.unwrap().nullable().optional(),
   selfService: z.boolean().nullable().optional(),
   directory: DirectoryBinding.nullable().optional(),
+  defaultLocale: locale.nullable().optional(),
 }).meta({ id: 'CustomerUpsert', description: 'Creates the company or updates it (a deleted one comes back). Optional fields left out stay as they are; `null` removes one.' });
 export const CustomerBulkRecord = CustomerUpsert.extend({ externalId: externalIdSchema }).meta({ id: 'CustomerBulkRecord' });
 
@@ -97,25 +116,35 @@ export const Account = z.object({
   login: z.string(),
   email: z.string(),
   lastResetAt: timestamp.optional(),
+  locale: z.string().optional(),
+  timeZone: z.string().optional(),
   deletedAt: timestamp.optional(),
 }).meta({ id: 'Account' });
 
 const accountFields = { name: text(200), login: text(200), email };
+/** Optional on create; on a patch or an upsert `null` removes them, left out they stay. */
+const accountLanguage = {
+  locale: locale.nullable().optional().meta({ description: "The user's own language: the first choice for their pages and mails." }),
+  timeZone: timeZone.nullable().optional(),
+};
 
-export const AccountCreate = z.strictObject({ customerId: rowId, externalId: externalIdSchema.optional(), ...accountFields }).meta({ id: 'AccountCreate' });
+export const AccountCreate = z.strictObject({
+  customerId: rowId, externalId: externalIdSchema.optional(), ...accountFields, locale: locale.optional(), timeZone: timeZone.optional(),
+}).meta({ id: 'AccountCreate' });
 export const AccountPatch = z.strictObject({
   customerId: rowId.optional(),
   externalId: externalIdSchema.nullable().optional(),
   name: accountFields.name.optional(),
   login: accountFields.login.optional(),
   email: email.optional(),
+  ...accountLanguage,
 }).meta({ id: 'AccountPatch', description: 'Fields left out stay as they are; `null` removes the external id.' });
 
 const companyReference = <T extends { customerId?: unknown; customerExternalId?: unknown }>(a: T) =>
   (a.customerId === undefined) !== (a.customerExternalId === undefined);
 const companyReferenceProblem = { message: 'Name the company by customerId or by customerExternalId (one of them).', path: ['customerId'] };
 
-const accountUpsertShape = { customerId: rowId.optional(), customerExternalId: externalIdSchema.optional(), ...accountFields };
+const accountUpsertShape = { customerId: rowId.optional(), customerExternalId: externalIdSchema.optional(), ...accountFields, ...accountLanguage };
 export const AccountUpsert = z.strictObject(accountUpsertShape).refine(companyReference, companyReferenceProblem)
   .meta({ id: 'AccountUpsert', description: 'Creates the account or replaces its fields (a deleted one comes back). The company by our id or by the platform\'s.' });
 export const AccountBulkRecord = z.strictObject({ ...accountUpsertShape, externalId: externalIdSchema })
@@ -163,6 +192,20 @@ export const ResetStatus = z.object({
   sync: z.array(z.object({ target: z.string(), status: z.string() }).catchall(z.unknown())).nullable()
     .meta({ description: 'Per-target directory writes of the new password. Reserved: null for now.' }),
 }).meta({ id: 'ResetStatus' });
+
+export const ResetIssue = z.strictObject({
+  delivery: z.enum(['mail', 'link']).default('mail').meta({
+    description: '`mail` (the default) mails the link to the account. `link` mails nothing and returns the link in the answer, '
+      + 'for the platform to deliver by its own channel: it needs the scope `resets:link` and a partner with `outOfBandLinks`.',
+  }),
+}).meta({ id: 'ResetIssue' });
+
+export const ResetWithLink = ResetStatus.extend({
+  link: z.object({
+    url: z.url().meta({ description: 'The live link. It is returned this once and kept nowhere; hand it only to the account\'s user.' }),
+    expiresAt: timestamp,
+  }),
+}).meta({ id: 'ResetWithLink' });
 
 export const AuditEvent = z.object({
   seq: z.number().int(),
