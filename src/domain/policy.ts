@@ -17,12 +17,21 @@ export interface PolicyHint {
   requires?: CharacterClass[];
 }
 
-const CLASSES: Record<CharacterClass, { test: RegExp; need: string; missing: string }> = {
-  upper: { test: /\p{Lu}/u, need: 'At least one capital letter.', missing: 'Include at least one capital letter.' },
-  lower: { test: /\p{Ll}/u, need: 'At least one small letter.', missing: 'Include at least one small letter.' },
-  digit: { test: /\p{Nd}/u, need: 'At least one digit.', missing: 'Include at least one digit (0–9).' },
-  special: { test: /[^\p{L}\p{N}]/u, need: 'At least one symbol or space.', missing: 'Include at least one symbol or space.' },
+const CLASSES: Record<CharacterClass, RegExp> = {
+  upper: /\p{Lu}/u,
+  lower: /\p{Ll}/u,
+  digit: /\p{Nd}/u,
+  special: /[^\p{L}\p{N}]/u,
 };
+
+/**
+ * A rule or a problem by code and parameters (`policy:problem.tooShort`, `{ count: 12, length: 9 }`):
+ * the page renders it in the reader's language.
+ */
+export interface PolicyMessage {
+  key: string;
+  params?: Record<string, string | number>;
+}
 
 const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
 
@@ -54,8 +63,8 @@ export interface Blocklist {
 
 export interface PolicyResult {
   ok: boolean;
-  /** Plain-language reasons, shown to the user as they are. */
-  problems: string[];
+  /** What is wrong, as message codes the page renders in the user's language. */
+  problems: PolicyMessage[];
 }
 
 export function codePointLength(s: string): number {
@@ -64,14 +73,14 @@ export function codePointLength(s: string): number {
   return n;
 }
 
-export function requirements(s: PolicySettings): string[] {
+export function requirements(s: PolicySettings): PolicyMessage[] {
   return [
-    `At least ${s.minLength} characters. A few unrelated words make a strong, memorable password.`,
+    { key: 'policy:requirement.minLength', params: { count: s.minLength } },
     // Only worth saying when someone could reach it: the product itself allows far more.
-    ...(s.maxLength <= 128 ? [`At most ${s.maxLength} characters.`] : []),
-    ...(s.requires ?? []).map((c) => CLASSES[c].need),
-    'Not a commonly used password.',
-    'Not your login name, email address or company name.',
+    ...(s.maxLength <= 128 ? [{ key: 'policy:requirement.maxLength', params: { count: s.maxLength } }] : []),
+    ...(s.requires ?? []).map((c) => ({ key: `policy:requirement.${c}` })),
+    { key: 'policy:requirement.notCommon' },
+    { key: 'policy:requirement.notPersonal' },
   ];
 }
 
@@ -88,20 +97,19 @@ export function checkPassword(
   ctx: PolicyContext,
   blocklist: Blocklist,
 ): PolicyResult {
-  const problems: string[] = [];
+  const problems: PolicyMessage[] = [];
+  const problem = (code: string, params?: Record<string, number>) => problems.push({ key: `policy:problem.${code}`, ...(params ? { params } : {}) });
   const length = codePointLength(password);
   if (length === 0) {
-    return { ok: false, problems: ['Enter a new password.'] };
+    return { ok: false, problems: [{ key: 'policy:problem.empty' }] };
   }
-  if (length < settings.minLength) problems.push(`Use at least ${settings.minLength} characters (this one has ${length}).`);
-  if (length > settings.maxLength) problems.push(`Use at most ${settings.maxLength} characters.`);
-  for (const c of settings.requires ?? []) if (!CLASSES[c].test.test(password)) problems.push(CLASSES[c].missing);
+  if (length < settings.minLength) problem('tooShort', { count: settings.minLength, length });
+  if (length > settings.maxLength) problem('tooLong', { count: settings.maxLength });
+  for (const c of settings.requires ?? []) if (!CLASSES[c].test(password)) problem(c);
   const lower = password.toLowerCase();
-  if (blocklist.has(lower)) problems.push('This password is too common. Choose one that is harder to guess.');
+  if (blocklist.has(lower)) problem('common');
   const squashed = lower.replace(/[^\p{L}\p{N}]+/gu, '');
-  if (contextTerms(ctx).some((t) => squashed.includes(t))) {
-    problems.push('Do not use your login name, email address or company name in your password.');
-  }
-  if (password !== confirm) problems.push('The two passwords do not match.');
+  if (contextTerms(ctx).some((t) => squashed.includes(t))) problem('personal');
+  if (password !== confirm) problem('mismatch');
   return { ok: problems.length === 0, problems };
 }

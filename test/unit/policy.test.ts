@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { commonPasswords } from '../../src/domain/blocklist.js';
 import { checkPassword, codePointLength } from '../../src/domain/policy.js';
+import { sharedI18n } from '../../src/i18n/index.js';
 
 const settings = { minLength: 12, maxLength: 256 };
 const ctx = { login: 'joany.hilll', email: 'joany.hilll@herman.example', companyName: 'Herman LLC', partnerName: 'Northwind Partners' };
-const check = (pw: string, confirm = pw) => checkPassword(pw, confirm, settings, ctx, commonPasswords());
+const en = sharedI18n().for('en');
+const check = (pw: string, confirm = pw) => {
+  const { ok, problems } = checkPassword(pw, confirm, settings, ctx, commonPasswords());
+  return { ok, problems: problems.map(en.message) };
+};
 
 describe('password policy', () => {
   it('accepts a long passphrase without composition rules', () => {

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { commonPasswords } from '../../src/domain/blocklist.js';
-import { checkPassword, mergePolicy, requirements } from '../../src/domain/policy.js';
+import { checkPassword as checkCodes, mergePolicy, requirements as requirementCodes, type PolicySettings } from '../../src/domain/policy.js';
+import { sharedI18n } from '../../src/i18n/index.js';
+
+// The rules and problems are codes; these tests read them as an English reader sees them.
+const en = sharedI18n().for('en');
+const checkPassword = (...args: Parameters<typeof checkCodes>) => {
+  const { ok, problems } = checkCodes(...args);
+  return { ok, problems: problems.map(en.message) };
+};
+const requirements = (s: PolicySettings) => requirementCodes(s).map(en.message);
 
 const local = { minLength: 12, maxLength: 256 };
 const ctx = { login: 'joany.hilll', email: 'joany.hilll@herman.example', companyName: 'Herman LLC', partnerName: 'Northwind Partners' };

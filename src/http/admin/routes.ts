@@ -8,7 +8,8 @@ const requireAdmin: RequestHandler = (req, res, next) => {
   const user = req.session.user;
   if (!user || !user.roles.includes('partner-admin')) {
     if (user) {
-      res.status(403).render('errors/error', { title: 'No access', status: 403, message: 'Your role does not include the partner console. Ask your administrator.' });
+      const t = res.locals.t as (key: string) => string;
+      res.status(403).render('errors/error', { title: t('admin:noAccess.title'), status: 403, message: t('admin:noAccess.message') });
       return;
     }
     res.redirect(`/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
@@ -66,7 +67,7 @@ export function adminRoutes(deps: { admin: AdminService; reset: ResetService }):
   router.post('/customers/:customerId/accounts/:accountId/reset', async (req, res) => {
     const { customerId, accountId } = req.params;
     const { maskedEmail } = await deps.reset.issue(admin(res), customerId, accountId, requestContext(req));
-    req.session.flash = `A password reset email has been sent to ${maskedEmail}.`;
+    req.session.flash = (res.locals.t as (key: string, params: object) => string)('admin:account.sent', { email: maskedEmail });
     res.redirect(303, `/admin/customers/${encodeURIComponent(customerId)}/accounts/${encodeURIComponent(accountId)}`);
   });
 
