@@ -6,6 +6,7 @@ import type {
 } from '../domain/ports.js';
 import type { Logger } from '../sync/contract.js';
 import type { MailMessages } from './messages.js';
+import { PLAIN_MAIL_BRAND, type MailBrand } from './brand.js';
 import { PollingLoop } from '../lib/polling.js';
 
 const MAX_ATTEMPTS = 6;
@@ -28,17 +29,31 @@ export class MailOutbox implements Notifier {
       pollMs: number;
       /** Records delivery outcomes in the audit log (kind and mail id only, never the content). */
       onOutcome?: (mail: OutboxMail, outcome: 'sent' | 'retry' | 'failed' | 'bounced', error?: string) => Promise<unknown>;
+      /** The branding of the account's company (its override, else the partner's); the product's look without it. */
+      brandFor?: (partnerId: string, accountId?: string) => Promise<MailBrand>;
     },
   ) {
     this.loop = new PollingLoop(() => this.drain(), { pollMs: deps.pollMs, logger: deps.logger, failure: 'mail delivery pass failed; will try again' });
   }
 
-  resetLink(mail: ResetLinkMail, partnerId: string, accountId?: string): Promise<void> {
-    return this.enqueue('reset-link', partnerId, this.deps.messages.resetLink(mail), accountId);
+  async resetLink(mail: ResetLinkMail, partnerId: string, accountId?: string): Promise<void> {
+    const brand = await this.brand(partnerId, accountId);
+    return this.enqueue('reset-link', partnerId, this.deps.messages.resetLink({ ...mail, partnerName: brand.name ?? mail.partnerName }, brand), accountId);
   }
 
-  passwordChanged(mail: PasswordChangedMail, partnerId: string, accountId?: string): Promise<void> {
-    return this.enqueue('password-changed', partnerId, this.deps.messages.passwordChanged(mail), accountId);
+  async passwordChanged(mail: PasswordChangedMail, partnerId: string, accountId?: string): Promise<void> {
+    const brand = await this.brand(partnerId, accountId);
+    return this.enqueue('password-changed', partnerId, this.deps.messages.passwordChanged({ ...mail, partnerName: brand.name ?? mail.partnerName }, brand), accountId);
+  }
+
+  /** A branding look-up that fails must not lose the mail: it goes out in the product's look. */
+  private async brand(partnerId: string, accountId?: string): Promise<MailBrand> {
+    try {
+      return (await this.deps.brandFor?.(partnerId, accountId)) ?? PLAIN_MAIL_BRAND;
+    } catch (e) {
+      this.deps.logger.warn({ partnerId, error: (e as Error).message }, 'branding could not be read; mail sent unbranded');
+      return PLAIN_MAIL_BRAND;
+    }
   }
 
   private async enqueue(kind: string, partnerId: string, message: MailMessage, accountId?: string): Promise<void> {

@@ -11,6 +11,19 @@ export interface DkimSettings {
   privateKey: string;
 }
 
+/** The configured sender, with the brand's display name when there is one; the address never changes (SPF, DKIM). */
+export function senderFor(from: string, message: MailMessage): string | { name: string; address: string } {
+  if (!message.fromName) return from;
+  const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+  return { name: message.fromName, address };
+}
+
+/** What nodemailer gets: our own fields turned into its own. */
+function envelope(from: string, message: MailMessage) {
+  const { fromName: _name, replyTo, ...rest } = message;
+  return { ...rest, from: senderFor(from, message), ...(replyTo ? { replyTo } : {}) };
+}
+
 export function createMailTransport(
   config: MailTransportConfig,
   opts: { from: string; dataDir: string; logger: Logger; dkim?: DkimSettings | undefined },
@@ -25,7 +38,7 @@ function fileTransport(dir: string, opts: { from: string; logger: Logger; dkim?:
   return {
     async send(message) {
       mkdirSync(dir, { recursive: true });
-      const info = await transporter.sendMail({ from: opts.from, ...message });
+      const info = await transporter.sendMail(envelope(opts.from, message));
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${++n}.eml`;
       const file = path.join(dir, name);
       writeFileSync(file, info.message as Buffer);
@@ -51,7 +64,7 @@ function smtpTransport(config: Extract<MailTransportConfig, { type: 'smtp' }>, f
   });
   return {
     async send(message: MailMessage) {
-      const info = await transporter.sendMail({ from, ...message });
+      const info = await transporter.sendMail(envelope(from, message));
       return { ref: String(info.messageId) };
     },
     async verify() {
