@@ -10,6 +10,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY plugins ./plugins
 COPY views ./views
+COPY scripts ./scripts
+COPY assets-src ./assets-src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -16,6 +16,10 @@ import { authRoutes, type SsoConnection } from './http/auth/routes.js';
 import { samlBodyParser, samlRoutes } from './http/auth/saml-routes.js';
 import { sessionTimeouts } from './http/auth/session-timeouts.js';
 import { idpAdminRoutes } from './http/idp-admin/routes.js';
+import { connectionFormParser, connectionRoutes } from './http/idp-admin/connections.js';
+import { fixedConnections, type ConnectionLookup } from './http/auth/connection.js';
+import { formTargets as connectionFormTargets } from './http/auth/form-targets.js';
+import type { ConnectionAdminService } from './services/connections.js';
 import { directoryRoutes } from './http/idp-admin/directories.js';
 import { apiClientRoutes } from './http/idp-admin/api-clients.js';
 import { apiRoutes, type ApiServices } from './http/api/index.js';
@@ -23,13 +27,20 @@ import type { DirectoryAdminService } from './services/directories.js';
 import type { SyncService } from './services/sync.js';
 import type { SyncAdminService } from './services/sync-admin.js';
 import { syncRoutes } from './http/idp-admin/sync.js';
+import { webhookRoutes } from './http/idp-admin/webhooks.js';
+import type { WebhookService } from './services/webhooks.js';
 import { accountSyncStatus } from './http/admin/sync-status.js';
 import type { Clock } from './domain/ports.js';
 import { resetRoutes } from './http/reset/routes.js';
 import { csrf } from './http/middleware/csrf.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
 import { securityHeaders } from './http/middleware/security.js';
+import { localeMiddleware } from './http/middleware/locale.js';
 import { viewsDir } from './views.js';
+import { brandRoutes, publicBrand } from './http/brand/routes.js';
+import { brandingRoutes, logoUpload } from './http/idp-admin/branding.js';
+import type { BrandingService } from './services/branding.js';
+import type { MailPreviews } from './mail/previews.js';
 
 export interface AppDeps {
   config: Config;
@@ -54,6 +65,16 @@ export interface AppDeps {
   httpLogger?: RequestHandler;
   /** The REST API's services; absent (`api.enabled: false`), there is no /api and no API clients page. */
   api?: ApiServices;
+  /** Branding of public pages and mails, edited by IdP admins; absent, the product's own look. */
+  branding?: BrandingService;
+  /** Mail previews for IdP admins (needs `branding`). */
+  mailPreviews?: MailPreviews;
+  /** Webhook subscriptions (IdP admin → Webhooks); absent, there is no such page. */
+  webhooks?: WebhookService;
+  /** Connections looked up per request (configured and console-made); absent, only `connections`. */
+  connectionLookup?: ConnectionLookup & { formOrigins(): Promise<string[]> };
+  /** The IdP admin's Sign-in connections pages; absent, there are none. */
+  connectionAdmin?: ConnectionAdminService;
 }
 
 /** The Express app without `listen()`, so tests can drive it with supertest or a real port. */
@@ -74,10 +95,16 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.set('view engine', 'eta');
   app.set('views', viewsDir);
+  // Express looks each view up on disk (statSync) per render unless NODE_ENV=production; eta
+  // already caches the compiled templates outside development, so the look-up can be kept too.
+  app.set('view cache', config.env !== 'development');
 
   const formTargets = deps.connections.flatMap((c) => (c.protocol === 'saml' ? c.formOrigins() : [issuerOrigin(c)])).filter((o): o is string => !!o);
   app.use(securityHeaders({ https, formTargets: [...new Set(formTargets)] }));
+  if (deps.connectionLookup) app.use(connectionFormTargets(() => deps.connectionLookup!.formOrigins()));
+  const lookup = deps.connectionLookup ?? fixedConnections(deps.connections);
   app.use('/assets', express.static(path.join(viewsDir, 'static'), { maxAge: '1h', index: false }));
+  if (deps.branding) app.use(brandRoutes({ branding: deps.branding }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -109,8 +136,10 @@ export function createApp(deps: AppDeps): express.Express {
     }));
   }
   app.use(samlBodyParser);
+  if (deps.connectionAdmin) app.use(connectionFormParser);
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
   app.use(cookieParser());
+  app.use(localeMiddleware({ secure: https }));
 
   const protection = csrf({ secret: deps.sessionSecret, secure: https });
   const sessions = session({
@@ -124,18 +153,26 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(protection.browserId, protection.tokens);
 
+  if (deps.branding) app.use(publicBrand({ branding: deps.branding }));
   app.use('/reset', protection.protect, resetRoutes({ reset: deps.services.reset }));
   app.use('/forgot', protection.protect, forgotRoutes({ selfService: deps.services.selfService, ttlMinutes: Math.round(config.reset.selfServiceTtlSeconds / 60) }));
   const clock = deps.clock ?? { now: () => new Date() };
-  const timeouts = sessionTimeouts({ signIn: deps.services.signIn, clock, absoluteHours: config.session.absoluteHours });
+  const timeouts = sessionTimeouts({
+    signIn: deps.services.signIn, clock, absoluteHours: config.session.absoluteHours,
+    ...(deps.connectionLookup ? { connectionActive: async (id: string) => !!(await lookup.get(id)) } : {}),
+  });
   const signedIn = [sessions, timeouts, protection.protect];
   app.get('/', (_req, res) => res.redirect('/admin'));
-  app.use(samlRoutes({ connections: deps.connections, signIn: deps.services.signIn, clock, session: [sessions, timeouts] }));
-  app.use(signedIn, authRoutes({ connections: deps.connections, signIn: deps.services.signIn, clock }));
+  if (deps.branding) app.use('/idp-admin/branding', logoUpload(sessions));
+  app.use(samlRoutes({ connections: lookup, signIn: deps.services.signIn, clock, session: [sessions, timeouts] }));
+  app.use(signedIn, authRoutes({ connections: lookup, signIn: deps.services.signIn, clock }));
   app.use('/idp-admin', signedIn, idpAdminRoutes([
+    ...(deps.connectionAdmin ? [connectionRoutes({ connections: deps.connectionAdmin })] : []),
     directoryRoutes({ directories: deps.services.directories }),
     syncRoutes({ sync: deps.services.syncAdmin }),
     ...(deps.api ? [apiClientRoutes({ clients: deps.api.clients })] : []),
+    ...(deps.branding ? [brandingRoutes({ branding: deps.branding, ...(deps.mailPreviews ? { previews: deps.mailPreviews } : {}) })] : []),
+    ...(deps.webhooks ? [webhookRoutes({ webhooks: deps.webhooks })] : []),
   ]));
   app.use('/admin', signedIn, accountSyncStatus({ sync: deps.services.sync }), adminRoutes({ admin: deps.services.admin, reset: deps.services.reset }));
 

@@ -13,6 +13,7 @@ import { AuditLog } from './services/audit.js';
 import { registerChecks } from './cli/check.js';
 import { registerImport } from './cli/import.js';
 import { registerReset } from './cli/reset.js';
+import { registerWebhooks } from './cli/webhooks.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -147,7 +148,7 @@ clients
   .command('create')
   .description('create a client and print its secret once')
   .requiredOption('-n, --name <name>', 'who uses it, e.g. "Licensing platform"')
-  .requiredOption('-s, --scopes <scopes>', 'comma-separated: tenants:read, tenants:write, resets:read, resets:write, audit:read')
+  .requiredOption('-s, --scopes <scopes>', 'comma-separated: tenants:read, tenants:write, resets:read, resets:write, resets:link, audit:read')
   .option('-p, --partner <id>', 'restrict the client to this partner')
   .option('--json', 'print the client and its token as JSON')
   .option(...configOption)
@@ -191,6 +192,7 @@ clients
 registerChecks(program, directory);
 registerImport(program);
 registerReset(program);
+registerWebhooks(program);
 
 try {
   await program.parseAsync();

@@ -5,6 +5,10 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { createApp } from './app.js';
 import { buildConnections, warmUp } from './auth/connections.js';
+import { ConnectionRegistry } from './auth/connection-registry.js';
+import { connectionProbe } from './auth/connection-probe.js';
+import { connectionSecretBox } from './auth/connection-secrets.js';
+import { ConnectionAdminService } from './services/connections.js';
 import { PortSessionStore } from './auth/session-store.js';
 import type { Config } from './config/schema.js';
 import { demoDirectoryInstance, seedDemo, startDemoSamlSso, startDemoSso, type TenantImporter } from './demo/index.js';
@@ -30,9 +34,12 @@ import { crashPoint } from './services/sync-faults.js';
 import { SyncOutbox } from './sync/outbox.js';
 import { loadDirectories, type DirectoryRegistry } from './sync/registry.js';
 import { createViews } from './views.js';
-import { buildMailOutbox, resetSettings } from './compose.js';
+import { brandingService, buildMailOutbox, resetSettings } from './compose.js';
+import { MailMessages } from './mail/messages.js';
+import { MailPreviews } from './mail/previews.js';
 import type { LoggerOptions, Logger as PinoLogger } from 'pino';
 import { createMetrics } from './observability/metrics.js';
+import { buildWebhooks } from './webhooks/compose.js';
 import { httpLog } from './observability/http-log.js';
 import { readinessChecks } from './observability/readiness.js';
 import { createRateLimiter } from './ratelimit/index.js';
@@ -96,15 +103,21 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
     { publicUrl: config.server.publicUrl, store, clock, logger },
   );
   await warmUp(connections, logger);
+  // Connections made in the console are read from the store per request; http:// IdPs only off production.
+  const allowInsecureIdp = config.env !== 'production';
+  const connectionBox = connectionSecretBox(secrets.dataKey);
+  const registry = new ConnectionRegistry(connections, { store, clock, logger, publicUrl: config.server.publicUrl, box: connectionBox, allowInsecure: allowInsecureIdp });
 
   // Templates are read once, except in development where editing them should show at once.
   const views = createViews({ cache: config.env !== 'development' });
   const audit = new AuditLog(store, clock);
   const metrics = createMetrics({ mailOutbox: () => store.mailOutboxStats(), now: () => clock.now() });
   audit.onEvent(metrics.onAudit);
+  const webhooks = buildWebhooks({ config, store, clock, audit, logger, dataKey: secrets.dataKey, onOutcome: metrics.onWebhookDelivery });
   const catalog = createDirectoryCatalog(directories, clock);
   const admin = new AdminService(store);
   const transport = opts.transport ?? createMailTransport(config.mail.transport, { from: config.mail.from, dataDir, logger, dkim: config.mail.dkim });
+  const branding = brandingService({ config, store, clock, audit });
   const outbox = buildMailOutbox({ config, store, clock, audit, logger, secrets, views, transport });
   const limiter = createRateLimiter(config.rateLimits, rateLimits);
   const directory = new SyncDispatcher(directories, { logger, deadlineMs: config.sync.primaryDeadlineMs });
@@ -128,7 +141,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
   });
   const selfService = new SelfServiceService({ store, audit, reset, limiter, logger });
   const api = config.api.enabled
-    ? createApiServices({ store, audit, clock, reset, knownDirectory: (id) => !!catalog.get(id), idempotencyHours: config.api.idempotencyHours })
+    ? createApiServices({ store, audit, clock, reset, knownDirectory: (id) => !!catalog.get(id), idempotencyHours: config.api.idempotencyHours, oauth: config.api.oauth })
     : undefined;
   const app = createApp({
     config, views, logger, connections, clock, metrics,
@@ -144,6 +157,15 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
     sessionSecret: secrets.sessionSecret,
     ready,
     ...(api ? { api } : {}),
+    webhooks: webhooks.service,
+    branding,
+    mailPreviews: new MailPreviews({ messages: new MailMessages(views), publicUrl: config.server.publicUrl, brandFor: (p) => branding.forTenant(p) }),
+    connectionLookup: registry,
+    connectionAdmin: new ConnectionAdminService({
+      store, audit, clock, box: connectionBox, checks: connectionProbe({ allowInsecure: allowInsecureIdp }),
+      configured: () => connections.map((c) => ({ id: c.config.id, partner: c.config.partner, displayName: c.config.displayName, type: c.protocol })),
+      publicUrl: config.server.publicUrl, allowInsecure: allowInsecureIdp,
+    }),
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -151,6 +173,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
     s.once('error', reject);
   });
   outbox.start();
+  webhooks.start();
   syncOutbox.start();
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}`;
@@ -168,6 +191,8 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
       await selfService.settle();
       await outbox.stop();
       await syncOutbox.stop();
+      // Deliveries in flight finish (each bounded by webhooks.timeoutMs); queued ones wait in the store.
+      await webhooks.stop();
       transport.close();
       await demo?.idp.close();
       await demoSaml?.idp.close();

@@ -274,6 +274,54 @@ export const configSchema = z.object({
     enabled: z.boolean().default(true),
     /** How long an `Idempotency-Key` and the answer it replays are kept, hours. */
     idempotencyHours: z.number().positive().default(24),
+    /**
+     * OAuth 2.0 client credentials: besides API clients' own `<client id>.<secret>`, accept a JWT
+     * access token (RFC 9068 style) from this authorization server. Unset: only API clients.
+     */
+    oauth: z.object({
+      /** The authorization server's issuer; tokens' `iss` must equal it. https unless allowInsecureIssuer. */
+      issuer: z.url(),
+      /** What tokens' `aud` must hold: the resource (indicator) the authorization server issues them for. */
+      audience: z.string().min(1),
+      /** Where the signing keys are; read from the issuer's discovery document when left out. */
+      jwksUri: z.url().optional(),
+      /** The claim holding the granted scopes: a space-separated string or an array (Okta and Entra use `scp`). */
+      scopeClaim: z.string().min(1).default('scope'),
+      /**
+       * A claim naming the one partner a token may act for; the caller then gets 404 for anything of
+       * another partner, as a restricted API client does. A token without the claim acts for every
+       * partner. Unset: no token is restricted.
+       */
+      partnerClaim: z.string().min(1).optional(),
+      /** Leeway for `exp` and `nbf` between our clock and the issuer's, seconds. */
+      clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+      /** Signature algorithms accepted. Never `none` nor HS*: a shared secret would let the issuer's other clients forge tokens. */
+      algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1)
+        .default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+      /** Only for an http:// issuer or JWKS on this machine (tests). */
+      allowInsecureIssuer: z.boolean().default(false),
+    }).refine((o) => o.allowInsecureIssuer || [o.issuer, o.jwksUri ?? 'https:'].every((u) => u.startsWith('https:')), {
+      message: 'issuer and jwksUri must be https:// URLs (allowInsecureIssuer: true only for a local test server)', path: ['issuer'],
+    }).optional(),
+  }).prefault({}),
+  /** Signed event notifications to subscribers' URLs (IdP admin → Webhooks, or `resetbridge webhooks`). */
+  webhooks: z.object({
+    /** How often the delivery worker looks for due deliveries, ms. */
+    pollMs: duration.default(1_000),
+    /** One POST must be answered within this, ms. */
+    timeoutMs: duration.default(10_000),
+    /** Tries per delivery before it is marked failed (the first one included). */
+    maxAttempts: z.number().int().min(1).default(12),
+    /** No retry later than this after the event, hours. */
+    retryHours: z.number().positive().default(24),
+    /** First wait before a retry, doubled per attempt with jitter (a receiver's Retry-After wins), ms. */
+    retryBaseMs: duration.default(30_000),
+    /** The longest wait between two tries, ms. */
+    retryMaxMs: duration.default(6 * 3600_000),
+    /** How often expired, unused links are looked for (each gives one `reset.expired` event), seconds. */
+    expirySweepSeconds: duration.default(60),
+    /** Finished deliveries stay in the delivery log this long, days. */
+    keepDays: duration.default(30),
   }).prefault({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

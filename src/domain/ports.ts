@@ -3,6 +3,9 @@ import type {
 } from './types.js';
 import type { ApiClient, CursorPage, IdempotencyRecord } from './types.js';
 import type { DirectoryTarget, PendingAttempt, SyncRecord, SyncState } from './types.js';
+import type { StoredConnection } from './types.js';
+import type { ExpiryCursor, WebhookAttempt, WebhookDelivery, WebhookSubscription } from './types.js';
+import type { BrandLogo, Branding } from './types.js';
 import type { PolicyHint } from './policy.js';
 
 export interface CustomerQuery {
@@ -134,6 +137,14 @@ export interface Store {
   /** Frees a key whose request failed in a way worth retrying. */
   releaseIdempotencyKey(scope: string, key: string): Promise<void>;
 
+  /** SSO connections made in the console; managed by IdP admins, so not partner-scoped. Upsert by id. */
+  saveConnection(connection: StoredConnection): Promise<void>;
+  getConnection(id: string): Promise<StoredConnection | undefined>;
+  /** Every stored connection, or one partner's. */
+  listConnections(partnerId?: string): Promise<StoredConnection[]>;
+  /** False when there was none with this id. */
+  deleteConnection(id: string): Promise<boolean>;
+
   // Multi-target password sync: one record per submit, holding the sealed password while a
   // secondary directory still needs it (the retry outbox).
   /** Saves a new sync record, or returns the one already saved under its id (a submit retried after a crash). */
@@ -153,6 +164,46 @@ export interface Store {
   listSyncs(query: SyncQuery): Promise<SyncRecord[]>;
   /** Deletes records created before `before` that hold nothing any more (no sealed password, nothing due); returns how many. */
   deleteSettledSyncs(before: string): Promise<number>;
+
+  // Webhooks (events out): subscriptions, kept by IdP admins, and the delivery outbox.
+  saveWebhook(subscription: WebhookSubscription): Promise<void>;
+  getWebhook(id: string): Promise<WebhookSubscription | undefined>;
+  listWebhooks(): Promise<WebhookSubscription[]>;
+  /** Deletes the subscription and its deliveries; false when there was none. */
+  deleteWebhook(id: string): Promise<boolean>;
+  enqueueWebhookDeliveries(deliveries: WebhookDelivery[]): Promise<void>;
+  /**
+   * Takes up to `limit` deliveries that are due (pending with `nextAttemptAt` come, or delivering
+   * with a lapsed lease), marks them delivering until `leaseUntil` and counts the attempt. Two
+   * instances never hold the same delivery at once.
+   */
+  claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]>;
+  /** Appends the attempt to the delivery's log and moves it on: delivered, pending again, or failed. */
+  finishWebhookDelivery(id: string, attempt: WebhookAttempt, next: WebhookNext): Promise<void>;
+  getWebhookDelivery(subscriptionId: string, deliveryId: string): Promise<WebhookDelivery | undefined>;
+  /** Newest first. */
+  listWebhookDeliveries(subscriptionId: string, limit: number): Promise<WebhookDelivery[]>;
+  /** Deletes delivered or failed deliveries created before `before`; returns how many. */
+  deleteSettledWebhookDeliveries(before: string): Promise<number>;
+  /**
+   * Resets whose link expired unused (never consumed, not revoked before it expired), with an
+   * expiry after `after` (by expiry time, then id) and up to `until`, in that order.
+   */
+  listLapsedResets(after: ExpiryCursor | undefined, until: string, limit: number): Promise<ResetRecord[]>;
+  getExpiryCursor(): Promise<ExpiryCursor | undefined>;
+  /** Moves the cursor to `to` only while it still stands at `from`: true for the one caller that moved it. */
+  moveExpiryCursor(from: ExpiryCursor | undefined, to: ExpiryCursor): Promise<boolean>;
+
+  // Branding: a partner's look and its companies' overrides (`customerId` unset: the partner's own).
+  getBranding(partnerId: string, customerId?: string): Promise<Branding | undefined>;
+  /** The partner's record and every company override of it. */
+  listBrandings(partnerId: string): Promise<Branding[]>;
+  /** Adds or replaces the record for (partnerId, customerId). */
+  saveBranding(branding: Branding): Promise<void>;
+  deleteBranding(partnerId: string, customerId?: string): Promise<void>;
+  /** Keeps logo bytes under their hash; saving the same hash again changes nothing. */
+  saveBrandLogo(logo: BrandLogo): Promise<void>;
+  getBrandLogo(partnerId: string, hash: string): Promise<BrandLogo | undefined>;
 
   close(): Promise<void>;
 }
@@ -190,6 +241,9 @@ export interface MailMessage {
   subject: string;
   text: string;
   html: string;
+  /** Display name of the sender (the address stays the configured one), from branding. */
+  fromName?: string;
+  replyTo?: string;
 }
 
 /** Delivers one rendered message; throws on failure. */
@@ -231,7 +285,7 @@ export interface TargetWrite {
  */
 export type TargetOutcome =
   | { kind: 'applied'; probable: boolean; sessions?: 'revoked' | 'failed' | 'not-supported' | 'by-target' }
-  | { kind: 'policy'; message: string; detail: string; diagnostic?: string }
+  | { kind: 'policy'; message: string; detail: string; diagnostic?: string; reasons?: string[] }
   | { kind: 'transient'; outcomeUnknown: boolean; retryAfterMs?: number; detail: string; diagnostic?: string }
   | { kind: 'config'; notFound: boolean; detail: string; diagnostic?: string };
 
@@ -247,6 +301,9 @@ export interface ResetLinkMail {
   /** Short code for opening the form on another device, and the page to enter it. */
   code: string;
   codeUrl: string;
+  /** The reader's language (already chosen: account → customer → partner → requester) and time zone. */
+  locale?: string;
+  timeZone?: string;
 }
 
 export interface PasswordChangedMail {
@@ -257,6 +314,8 @@ export interface PasswordChangedMail {
   companyName: string;
   at: Date;
   ip: string;
+  locale?: string;
+  timeZone?: string;
 }
 
 /** Queues the product's mails. Implementations render and deliver them off the request path. */
@@ -268,6 +327,8 @@ export interface Notifier {
 export interface RequestContext {
   ip: string;
   userAgent: string;
+  /** The browser's Accept-Language: the last choice for a self-service mail's language. */
+  acceptLanguage?: string;
 }
 
 export type RateBucket = 'issuePerAccount' | 'issuePerIp' | 'redeemPerToken' | 'redeemPerIp' | 'adminIssuePerAdmin';
@@ -299,3 +360,6 @@ export interface DirectoryCatalog {
   get(id: string): DirectoryStatus | undefined;
   test(id: string): Promise<{ ok: boolean; message: string; at: string }>;
 }
+
+/** Where a delivery goes after an attempt. */
+export type WebhookNext = { status: 'delivered' } | { status: 'pending'; nextAttemptAt: string } | { status: 'failed' };

@@ -8,8 +8,14 @@ export interface Partner {
   disabled?: boolean;
   /** Users may request a reset themselves ("Forgot your password?"). Off unless set. */
   selfService?: boolean;
+  /**
+   * The REST API may hand a reset link back to a client with the `resets:link` scope instead of
+   * mailing it (the platform delivers it by its own channel). Off unless set.
+   */
+  outOfBandLinks?: boolean;
   /** Set when the platform deleted the partner (soft delete): it vanishes from sign-in and every console. */
-  deletedAt?: string;
+  deletedAt?: string;  /** Language of pages and mails for its customers' users (`ja`, `de-AT`), unless the customer or account says otherwise. */
+  defaultLocale?: string;
 }
 
 export interface DirectoryBinding {
@@ -40,7 +46,8 @@ export interface Customer {
   /** The licensing platform's id for the company, unique within the partner. */
   externalId?: string;
   /** Set when the platform deleted the company (soft delete): it vanishes from every console and gets no resets. */
-  deletedAt?: string;
+  deletedAt?: string;  /** Language of pages and mails for this company's users, unless an account says otherwise. */
+  defaultLocale?: string;
 }
 
 export interface Account {
@@ -53,7 +60,10 @@ export interface Account {
   externalId?: string;
   lastResetAt?: string;
   /** Set when the platform deleted the account (soft delete): it vanishes from every console and gets no resets. */
-  deletedAt?: string;
+  deletedAt?: string;  /** The user's preferred language (BCP 47, e.g. `ja`); the first choice for their pages and mails. */
+  locale?: string;
+  /** IANA time zone (e.g. `Asia/Tokyo`) for times in their mails and pages; UTC when unset. */
+  timeZone?: string;
 }
 
 export type ResetFlow = 'admin' | 'self-service';
@@ -150,7 +160,8 @@ export interface CursorPage<T> {
 }
 
 /** What an API client may do; a `:write` scope includes its `:read`. */
-export const API_SCOPES = ['tenants:read', 'tenants:write', 'resets:read', 'resets:write', 'audit:read'] as const;
+/** `resets:link`: a reset's link may come back in the API's answer (out-of-band delivery), where the partner allows it. */
+export const API_SCOPES = ['tenants:read', 'tenants:write', 'resets:read', 'resets:write', 'resets:link', 'audit:read'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 /** Service credentials of the licensing platform (or another system) for the REST API. */
@@ -247,4 +258,152 @@ export interface SamlLogoutInfo {
   nameQualifier?: string;
   spNameQualifier?: string;
   sessionIndex?: string;
+}
+
+/** Which values of a role claim/attribute grant which resetbridge role. */
+export interface StoredRoleMapping {
+  'partner-admin': string[];
+  'idp-admin': string[];
+}
+
+/** A partner's SSO connection made in the console (connections in the configuration are not stored). */
+export interface StoredConnection {
+  id: string;
+  partnerId: string;
+  displayName: string;
+  disabled?: boolean;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  settings: StoredOidcSettings | StoredSamlSettings;
+}
+
+export interface StoredOidcSettings {
+  type: 'oidc';
+  issuer: string;
+  clientId: string;
+  /** AES-256-GCM sealed (key id inside); never shown again once saved. */
+  clientSecretSealed: string;
+  tokenEndpointAuth: 'client_secret_basic' | 'client_secret_post';
+  scope: string;
+  roleClaim: string;
+  roles: StoredRoleMapping;
+}
+
+export interface StoredSamlSettings {
+  type: 'saml';
+  /** Where the IdP metadata comes from: read again from the URL, or the pasted XML. */
+  metadataUrl?: string;
+  metadataXml?: string;
+  /** What the metadata said when the connection was saved (shown on the page). */
+  idp: { entityId: string; ssoUrl: string; sloUrl?: string; certs: string[] };
+  signAuthnRequests: boolean;
+  /** The SP's signing key (sealed) and certificate, when AuthnRequests are signed. */
+  spKeySealed?: string;
+  spCert?: string;
+  wantResponseSigned: boolean;
+  wantAssertionsSigned: boolean;
+  allowIdpInitiated: boolean;
+  clockSkewSeconds: number;
+  roleAttribute: string;
+  roles: StoredRoleMapping;
+}
+
+// ---- webhooks (events out) ----
+
+/** What a webhook subscription may ask for. `webhook.test` is sent only by "Send test event". */
+export const WEBHOOK_EVENT_TYPES = ['reset.issued', 'reset.completed', 'reset.expired', 'sync.failed', 'sync.needs_attention'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** A receiver of signed event notifications; managed by IdP admins, so not partner-scoped itself. */
+export interface WebhookSubscription {
+  id: string;
+  name: string;
+  url: string;
+  events: WebhookEventType[];
+  /** Only this partner's events; unset, every partner's. */
+  partnerId?: string;
+  /** The signing secret sealed with the data key (AES-256-GCM): signing needs it in clear, so it cannot be hashed. */
+  sealedSecret: string;
+  disabled?: boolean;
+  createdAt: string;
+  createdBy: string;
+  updatedAt?: string;
+  rotatedAt?: string;
+}
+
+/** One try at posting a delivery: never the secret, never the receiver's body beyond a short error. */
+export interface WebhookAttempt {
+  at: string;
+  /** Absent when no HTTP answer came (timeout, refused connection). */
+  statusCode?: number;
+  durationMs: number;
+  error?: string;
+}
+
+/** One event on its way to one subscription (the webhook outbox), with its delivery log. */
+export interface WebhookDelivery {
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  partnerId?: string;
+  /** The JSON body exactly as it is signed and sent; it holds ids only, never a token, link, code or password. */
+  body: string;
+  status: 'pending' | 'delivering' | 'delivered' | 'failed';
+  /** Tries started so far (counted when a worker claims it). */
+  attempts: number;
+  createdAt: string;
+  nextAttemptAt: string;
+  /** No retry after this time. */
+  giveUpAt: string;
+  /** While `delivering`: a worker that stops before finishing leaves it to be claimed again after this. */
+  leaseUntil?: string;
+  doneAt?: string;
+  /** Why this delivery exists besides an event: "Send test event" or "Redeliver". */
+  origin?: 'test' | 'redelivery';
+  log: WebhookAttempt[];
+}
+
+/** How far the sweep that notices unredeemed, expired links has got (expiry time, then reset id). */
+export interface ExpiryCursor {
+  expiresAt: string;
+  resetId: string;
+}
+
+// ---- branding of hosted pages and mails ----
+
+/** Logo image types accepted, recognised by their first bytes (never by name or declared type). */
+export type LogoType = 'image/png' | 'image/jpeg' | 'image/webp';
+
+/**
+ * A partner's look (`customerId` unset) or one company's override of it. Every field is optional:
+ * an unset field falls back to the partner's, then to the product's.
+ */
+export interface Branding {
+  partnerId: string;
+  customerId?: string;
+  displayName?: string;
+  /** `#rrggbb`, lower case. */
+  primaryColor?: string;
+  supportEmail?: string;
+  supportUrl?: string;
+  supportPhone?: string;
+  senderName?: string;
+  replyTo?: string;
+  /** SHA-256 (hex) of a logo kept with `saveBrandLogo`. */
+  logoHash?: string;
+  logoType?: LogoType;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** Logo bytes, addressed by their hash within a partner. */
+export interface BrandLogo {
+  partnerId: string;
+  hash: string;
+  contentType: LogoType;
+  bytes: Buffer;
+  createdAt: string;
 }

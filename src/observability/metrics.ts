@@ -31,6 +31,7 @@ export function createMetrics(deps: { mailOutbox?: () => Promise<OutboxStats>; n
   const syncAttention = counter('resetbridge_sync_needs_attention_total', 'Targets that need an IdP admin (policy, configuration, or out of time)', ['instance']);
   const throttled = counter('resetbridge_throttled_total', 'Requests refused by a rate limit', ['bucket']);
   const signIns = counter('resetbridge_admin_signins_total', 'Admin sign-ins, by outcome', ['outcome']);
+  const webhookDeliveries = counter('resetbridge_webhook_deliveries_total', 'Webhook delivery attempts, by outcome (delivered, retry, failed)', ['outcome']);
 
   if (deps.mailOutbox) {
     const read = deps.mailOutbox;
@@ -80,7 +81,12 @@ export function createMetrics(deps: { mailOutbox?: () => Promise<OutboxStats>; n
     next();
   };
 
-  return { registry, onAudit, timing };
+  /** Not an audit event: a delivery's attempts are kept in its own log. */
+  const onWebhookDelivery = (outcome: 'delivered' | 'retry' | 'failed'): void => {
+    webhookDeliveries.inc({ outcome });
+  };
+
+  return { registry, onAudit, timing, onWebhookDelivery };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -13,6 +13,8 @@ export interface AccountInput {
   login: string;
   email: string;
   externalId?: string;
+  locale?: string;
+  timeZone?: string;
 }
 
 /** An upsert names the account by external id, its company by our id or the platform's. */
@@ -22,6 +24,9 @@ export interface AccountUpsert {
   name: string;
   login: string;
   email: string;
+  /** Left out: kept as stored; null: removed. */
+  locale?: string | null;
+  timeZone?: string | null;
 }
 
 export interface AccountQuery extends PageRequest {
@@ -128,10 +133,11 @@ export class AccountProvisioning {
     const existing = await this.byExternalId(partnerId, items.map((i) => i.externalId));
     const done = items.map(({ externalId, input, customer }) => {
       const fields = { customerId: customer.id, name: input.name, login: input.login, email: input.email };
+      const language = { locale: input.locale, timeZone: input.timeZone };
       const current = existing.get(externalId);
-      if (!current) return { outcome: 'created' as UpsertOutcome, account: { id: newId(), partnerId, externalId, ...fields } as Account };
+      if (!current) return { outcome: 'created' as UpsertOutcome, account: applyPatch({ id: newId(), partnerId, externalId, ...fields } as Account, language) };
       const { deletedAt, ...live } = current;
-      return { outcome: (deletedAt ? 'restored' : 'updated') as UpsertOutcome, account: { ...live, ...fields } as Account };
+      return { outcome: (deletedAt ? 'restored' : 'updated') as UpsertOutcome, account: applyPatch({ ...live, ...fields } as Account, language) };
     });
     await this.deps.store.saveAccounts(partnerId, done.map((d) => d.account));
     return done;

@@ -12,6 +12,7 @@ export interface CustomerInput {
   selfService?: boolean;
   directory?: DirectoryBinding;
   externalId?: string;
+  defaultLocale?: string;
 }
 
 /** An upsert names the company by external id and carries at least its name. */

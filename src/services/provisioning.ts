@@ -94,6 +94,9 @@ export interface PartnerInput {
   domains: string[];
   disabled?: boolean;
   selfService?: boolean;
+  /** Reset links may be returned to a client with `resets:link` instead of being mailed. */
+  outOfBandLinks?: boolean;
+  defaultLocale?: string;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import { maskEmail } from '../domain/mask.js';
-import { checkPassword, requirements, type Blocklist, type PolicySettings } from '../domain/policy.js';
+import { checkPassword, requirements, type Blocklist, type PolicyMessage, type PolicySettings } from '../domain/policy.js';
 import type { BreachedPasswords, Clock, Notifier, RateLimiter, RequestContext, Store } from '../domain/ports.js';
 import { hashToken, looksLikeToken, newToken } from '../domain/tokens.js';
+import { pickLocale } from '../i18n/locales.js';
 import type { Account, AdminUser, Customer, Partner, ResetFlow, ResetRecord } from '../domain/types.js';
 import type { AdminService } from './admin.js';
 import type { AuditLog } from './audit.js';
@@ -30,26 +31,45 @@ export interface ResetPageData {
   accountName: string;
   companyName: string;
   partnerName: string;
-  requirements: string[];
+  requirements: PolicyMessage[];
   minLength: number;
   maxLength: number;
+  /** The stored language choices, most specific first: account, company, partner. */
+  localePreferences: string[];
+  /** The account's time zone, when known. */
+  timeZone?: string;
+  /** When the link stops working (ISO). */
+  expiresAt: string;
 }
 
 export type RedeemResult =
   | { status: 'invalid' }
-  | { status: 'rejected'; problems: string[]; page: ResetPageData }
-  | { status: 'busy' }
+  | { status: 'rejected'; problems: PolicyMessage[]; page: ResetPageData }
+  | { status: 'busy'; page?: ResetPageData }
   | { status: 'throttled'; retryAfterSeconds: number }
   | { status: 'unreachable'; page: ResetPageData }
   | { status: 'failed'; page: ResetPageData }
   /** The primary may or may not have taken it (a timeout after sending): only the same password may try again. */
   | { status: 'uncertain'; page: ResetPageData }
   /** A different password after an attempt whose outcome is unknown: refused, the link cannot set a second one. */
-  | { status: 'unconfirmed' }
+  | { status: 'unconfirmed'; page?: ResetPageData }
   /** `reach`: whether the secondary directories have it yet, will get it shortly, or wait for an administrator. */
-  | { status: 'changed'; reach: 'everywhere' | 'pending' | 'incomplete' };
+  | { status: 'changed'; reach: 'everywhere' | 'pending' | 'incomplete'; page?: ResetPageData };
 
 interface Loaded { reset: ResetRecord; account: Account; customer: Customer; partner: Partner }
+
+/**
+ * How a new link reaches the user: mailed to the account (with the code), or handed back to the
+ * caller once (the API's out-of-band delivery: no mail, and no code, since nobody would receive it).
+ */
+export type LinkDelivery = 'mail' | 'out-of-band';
+
+export interface Issued {
+  maskedEmail: string;
+  resetId: string;
+  /** Out-of-band delivery only: the live link. The caller hands it on and keeps it nowhere. */
+  link?: { url: string; expiresAt: Date };
+}
 
 export class ResetService {
   constructor(
@@ -73,7 +93,7 @@ export class ResetService {
     return { customer, account, maskedEmail: maskEmail(account.email), ttlHours: Math.round(this.deps.settings.adminTtlSeconds / 3600) };
   }
 
-  async issue(admin: AdminUser, customerId: string, accountId: string, ctx: RequestContext): Promise<{ maskedEmail: string }> {
+  async issue(admin: AdminUser, customerId: string, accountId: string, ctx: RequestContext, delivery: LinkDelivery = 'mail'): Promise<Issued> {
     const { store, limiter } = this.deps;
     const { customer, account } = await this.deps.admin.getAccount(admin, customerId, accountId);
     const partner = await store.getPartner(admin.partnerId);
@@ -85,8 +105,8 @@ export class ResetService {
         throw new AppError('RATE_LIMITED', 429, `Too many password resets were sent just now. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minutes.`);
       }
     }
-    await this.create({ partner, customer, account }, 'admin', `admin:${admin.email}`, ctx);
-    return { maskedEmail: maskEmail(account.email) };
+    const created = await this.create({ partner, customer, account }, 'admin', `admin:${admin.email}`, ctx, delivery);
+    return { maskedEmail: maskEmail(account.email), ...created };
   }
 
   /** Issues a self-service link; the caller has already decided that the account may have one. */
@@ -96,8 +116,8 @@ export class ResetService {
 
   private async create(
     { partner, customer, account }: { partner: Partner; customer: Customer; account: Account },
-    flow: ResetFlow, actor: string, ctx: RequestContext,
-  ): Promise<void> {
+    flow: ResetFlow, actor: string, ctx: RequestContext, delivery: LinkDelivery = 'mail',
+  ): Promise<Pick<Issued, 'resetId' | 'link'>> {
     const { store, clock, settings } = this.deps;
     const token = newToken();
     const now = clock.now();
@@ -107,19 +127,23 @@ export class ResetService {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const reset: ResetRecord = {
       id, partnerId: partner.id, customerId: customer.id, accountId: account.id, tokenHash: hashToken(token),
-      codeHash: this.codeHash(id, code), codeAttempts: 0,
+      ...(delivery === 'mail' ? { codeHash: this.codeHash(id, code) } : {}), codeAttempts: 0,
       flow, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), createdBy: actor,
     };
     await store.createReset(reset);
     await this.deps.audit.record({
       type: 'reset.issued', outcome: 'success', actor, partnerId: partner.id,
-      target: `account:${account.id}`, detail: { resetId: reset.id, customerId: customer.id, flow },
+      target: `account:${account.id}`, detail: { resetId: reset.id, customerId: customer.id, flow, delivery },
     }, ctx);
+    if (delivery === 'out-of-band') return { resetId: id, link: { url: `${this.base}/reset/${token}`, expiresAt } };
     await this.deps.notifier.resetLink({
       to: account.email, accountName: account.name, login: account.login, partnerName: partner.name,
       companyName: customer.name, url: `${this.base}/reset/${token}`, expiresAt, flow,
       code: `${code.slice(0, 3)} ${code.slice(3)}`, codeUrl: `${this.base}/reset/code`,
+      // An admin's browser says nothing about the user's language; the requester's own browser does.
+      ...mailLanguage(account, customer, partner, flow === 'self-service' ? ctx.acceptLanguage : undefined),
     }, partner.id, account.id);
+    return { resetId: id };
   }
 
   private get base(): string {
@@ -199,14 +223,14 @@ export class ResetService {
     const fingerprint = this.fingerprint(reset.id, password);
     const claimed = await store.claimReset(reset.tokenHash, now.toISOString(), new Date(now.getTime() + settings.claimSeconds * 1000).toISOString(),
       { id: randomUUID(), fingerprint, startedAt: now.toISOString() });
-    if (!claimed) return { status: 'busy' };
+    if (!claimed) return { status: 'busy', page };
     // The claim keeps an earlier submit's attempt when one is pending: its outcome is unknown, so
     // only that same password may go on, as a retry; another one could leave two passwords around.
     const attempt = claimed.pendingAttempt;
     if (!attempt || !sameHex(attempt.fingerprint, fingerprint)) {
       await store.releaseReset(reset.id);
       await audit.record({ ...base, type: 'reset.refused', outcome: 'failure', detail: { resetId: reset.id, reason: 'earlier-attempt-unconfirmed', ...(attempt ? { syncId: attempt.id } : {}) } }, ctx);
-      return { status: 'unconfirmed' };
+      return { status: 'unconfirmed', page };
     }
 
     const primary = await this.deps.sync.writePrimary({ attempt, reset, customer, account, password, ctx });
@@ -217,7 +241,7 @@ export class ResetService {
         ...base, type: 'sync.failed', outcome: 'failure',
         detail: { resetId: reset.id, syncId: attempt.id, class: primary.kind, instance: customer.directory?.instance ?? '(none)', ...(unknown ? { outcomeUnknown: true } : {}) },
       }, ctx);
-      if (primary.kind === 'policy') return { status: 'rejected', problems: [primary.message], page };
+      if (primary.kind === 'policy') return { status: 'rejected', problems: directoryProblems(primary.reasons), page };
       if (unknown) return { status: 'uncertain', page };
       return primary.kind === 'transient' ? { status: 'unreachable', page } : { status: 'failed', page };
     }
@@ -232,20 +256,21 @@ export class ResetService {
     await this.deps.notifier.passwordChanged({
       to: account.email, accountName: account.name, login: account.login, partnerName: partner.name,
       companyName: customer.name, at, ip: ctx.ip,
+      ...mailLanguage(account, customer, partner, ctx.acceptLanguage),
     }, reset.partnerId, account.id);
-    return { status: 'changed', reach };
+    return { status: 'changed', reach, page };
   }
 
   private fingerprint(resetId: string, password: string): string {
     return createHmac('sha256', this.deps.settings.attemptKey).update(resetId).update('\0').update(password).digest('hex');
   }
 
-  private async breachProblem(password: string): Promise<string | undefined> {
+  private async breachProblem(password: string): Promise<PolicyMessage | undefined> {
     const breached = this.deps.breached;
     if (!breached) return undefined;
     const verdict = await breached.service.check(password);
-    if (verdict === 'breached') return 'This password has appeared in a data breach, so attackers try it. Choose another one.';
-    if (verdict === 'unknown' && breached.onError === 'reject') return 'We could not check your password against known breaches just now. Your password has not been changed. Please try again in a few minutes.';
+    if (verdict === 'breached') return { key: 'policy:problem.breached' };
+    if (verdict === 'unknown' && breached.onError === 'reject') return { key: 'policy:problem.breachUnknown' };
     return undefined;
   }
 
@@ -268,12 +293,37 @@ export class ResetService {
     return { reset, account, customer, partner };
   }
 
-  private page({ account, customer, partner }: Loaded, policy: PolicySettings): ResetPageData {
+  private page({ reset, account, customer, partner }: Loaded, policy: PolicySettings): ResetPageData {
     return {
+      localePreferences: localePreferences(account, customer, partner), expiresAt: reset.expiresAt,
+      ...(account.timeZone ? { timeZone: account.timeZone } : {}),
       login: account.login, accountName: account.name, companyName: customer.name, partnerName: partner.name,
       requirements: requirements(policy), minLength: policy.minLength, maxLength: policy.maxLength,
     };
   }
+}
+
+/** Stored language choices, most specific first (the order pages and mails follow). */
+function localePreferences(account: Account, customer: Customer, partner: Partner): string[] {
+  return [account.locale, customer.defaultLocale, partner.defaultLocale].filter((l): l is string => !!l);
+}
+
+function mailLanguage(account: Account, customer: Customer, partner: Partner, acceptLanguage?: string) {
+  return {
+    locale: pickLocale(localePreferences(account, customer, partner), acceptLanguage),
+    ...(account.timeZone ? { timeZone: account.timeZone } : {}),
+  };
+}
+
+const DIRECTORY_REASONS = new Set([
+  'TOO_SHORT', 'TOO_LONG', 'MISSING_UPPER', 'MISSING_LOWER', 'MISSING_DIGIT', 'MISSING_SPECIAL',
+  'CONTAINS_USER_INFO', 'IN_HISTORY', 'TOO_YOUNG', 'DICTIONARY_OR_BANNED', 'PATTERN', 'WRONG_CURRENT_PASSWORD',
+]);
+
+/** A directory's refusal by its reason codes: the user reads it in their language, never the server's words. */
+function directoryProblems(reasons: string[] | undefined): PolicyMessage[] {
+  const known = [...new Set((reasons ?? []).filter((r) => DIRECTORY_REASONS.has(r)))];
+  return (known.length ? known : ['GENERIC']).map((r) => ({ key: `policy:directory.${r}` }));
 }
 
 function sameHex(a: string, b: string): boolean {

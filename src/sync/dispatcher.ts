@@ -234,7 +234,11 @@ export class SyncDispatcher implements DirectorySync {
         : [];
       this.#log.info(detail, 'directory rejected the password by policy');
       const message = messages.length ? messages.join(' ') : 'The directory did not accept this password. Choose a different one.';
-      return { kind: 'policy', message, detail: `Refused by the directory's password rules: ${message}`, ...diagnostic };
+      // Reason codes let the hosted page say it in the user's language.
+      const reasons = Array.isArray(e.violations)
+        ? e.violations.map((v: { reason?: unknown }) => v?.reason).filter((r): r is string => typeof r === 'string')
+        : [];
+      return { kind: 'policy', message, detail: `Refused by the directory's password rules: ${message}`, reasons, ...diagnostic };
     }
     if (cls === 'T') {
       this.#log.warn(detail, 'directory unavailable; gave up retrying');

@@ -6,12 +6,15 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { TenantImporter } from '../../src/demo/index.js';
 import type { Store } from '../../src/domain/ports.js';
 import type { Account, Customer, Partner, ResetRecord } from '../../src/domain/types.js';
+import { connectionCases } from './store-connections.js';
 import { provisioningCases } from './store-provisioning.js';
 import { auditAndOutboxCases } from './store-records.js';
 import { resetCases } from './store-resets.js';
 import { sessionCases } from './store-sessions.js';
 import { syncCases } from './store-syncs.js';
+import { brandingCases } from './store-branding.js';
 import { tenantCases } from './store-tenants.js';
+import { webhookCases } from './store-webhooks.js';
 
 export type ContractStore = Store & TenantImporter & {
   /** A second handle on the same data, as another instance has one; absent when one process owns the data. */
@@ -96,5 +99,8 @@ export function storeContract(name: string, open: () => Promise<ContractStore>):
     sessionCases(ctx);
     syncCases(ctx);
     provisioningCases(ctx);
+    webhookCases(ctx);
+    brandingCases(ctx);
+    connectionCases(ctx);
   });
 }

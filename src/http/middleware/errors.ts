@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../../domain/errors.js';
 import type { Logger } from '../../sync/contract.js';
+import type { Translator } from '../../i18n/index.js';
+import { ensureLocale } from './locale.js';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => {
   next(new AppError('NOT_FOUND', 404, 'Page not found.'));
@@ -26,6 +28,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.json({ error: code, message, ...(exposed ? {} : { correlationId }) });
       return;
     }
-    res.render('errors/error', { status, message, correlationId: exposed ? undefined : correlationId, title: status === 404 ? 'Not found' : outage ? 'Temporarily unavailable' : 'Error' });
+    // Pages speak the reader's language: a known code has words in every language, others keep theirs.
+    ensureLocale(req, res);
+    const tr = res.locals.translator as Translator;
+    const key = `public:errors.codes.${exposed ? code : 'INTERNAL'}`;
+    const title = tr.t(`public:errors.title.${status === 404 ? 'notFound' : outage ? 'unavailable' : 'error'}`);
+    res.render('errors/error', { status, message: tr.has(key) ? tr.t(key) : message, correlationId: exposed ? undefined : correlationId, title });
   };
 }

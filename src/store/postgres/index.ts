@@ -4,10 +4,17 @@ import type { AdminRecord, CustomerQuery, SessionRecord, Store } from '../../dom
 import type { AccountPageQuery, CustomerPageQuery, TenantPageQuery } from '../../domain/ports.js';
 import type { ApiClient, CursorPage, IdempotencyRecord } from '../../domain/types.js';
 import { ApiData } from './api.js';
+import { PgBranding } from './branding.js';
+import type { BrandLogo, Branding } from '../../domain/types.js';
 import { Provisioning } from './provisioning.js';
 import type { SyncQuery } from '../../domain/ports.js';
 import type { PendingAttempt, SyncRecord } from '../../domain/types.js';
 import { PgSyncs } from './syncs.js';
+import type { WebhookNext } from '../../domain/ports.js';
+import type { ExpiryCursor, WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../../domain/types.js';
+import { PgWebhooks } from './webhooks.js';
+import { PgConnections } from './connections.js';
+import type { StoredConnection } from '../../domain/types.js';
 import type {
   Account, AuditEvent, AuditInput, Customer, DirectoryBinding, OutboxMail, Page, Partner, ResetRecord,
 } from '../../domain/types.js';
@@ -39,14 +46,20 @@ export class PostgresStore implements Store {
   private readonly tenants: Tenants;
   private readonly provisioning: Provisioning;
   private readonly api: ApiData;
+  private readonly branding: PgBranding;
   private readonly syncs: PgSyncs;
+  private readonly webhooks: PgWebhooks;
+  private readonly connections: PgConnections;
   private sweeper: NodeJS.Timeout | undefined;
 
   private constructor(private readonly db: Db, private readonly logger: StoreLogger) {
     this.tenants = new Tenants(db);
     this.provisioning = new Provisioning(db);
     this.api = new ApiData(db);
+    this.branding = new PgBranding(db);
     this.syncs = new PgSyncs(db);
+    this.webhooks = new PgWebhooks(db);
+    this.connections = new PgConnections(db);
   }
 
   /** Connects (waiting for the database if it is still starting), migrates, and starts housekeeping. */
@@ -402,6 +415,98 @@ export class PostgresStore implements Store {
 
   deleteSettledSyncs(before: string): Promise<number> {
     return this.syncs.deleteSettledSyncs(before);
+  }
+
+  saveConnection(connection: StoredConnection): Promise<void> {
+    return this.connections.saveConnection(connection);
+  }
+
+  getConnection(id: string): Promise<StoredConnection | undefined> {
+    return this.connections.getConnection(id);
+  }
+
+  listConnections(partnerId?: string): Promise<StoredConnection[]> {
+    return this.connections.listConnections(partnerId);
+  }
+
+  deleteConnection(id: string): Promise<boolean> {
+    return this.connections.deleteConnection(id);
+  }
+
+  getBranding(partnerId: string, customerId?: string): Promise<Branding | undefined> {
+    return this.branding.getBranding(partnerId, customerId);
+  }
+
+  listBrandings(partnerId: string): Promise<Branding[]> {
+    return this.branding.listBrandings(partnerId);
+  }
+
+  saveBranding(branding: Branding): Promise<void> {
+    return this.branding.saveBranding(branding);
+  }
+
+  deleteBranding(partnerId: string, customerId?: string): Promise<void> {
+    return this.branding.deleteBranding(partnerId, customerId);
+  }
+
+  saveBrandLogo(logo: BrandLogo): Promise<void> {
+    return this.branding.saveBrandLogo(logo);
+  }
+
+  getBrandLogo(partnerId: string, hash: string): Promise<BrandLogo | undefined> {
+    return this.branding.getBrandLogo(partnerId, hash);
+  }
+
+  saveWebhook(subscription: WebhookSubscription): Promise<void> {
+    return this.webhooks.saveWebhook(subscription);
+  }
+
+  getWebhook(id: string): Promise<WebhookSubscription | undefined> {
+    return this.webhooks.getWebhook(id);
+  }
+
+  listWebhooks(): Promise<WebhookSubscription[]> {
+    return this.webhooks.listWebhooks();
+  }
+
+  deleteWebhook(id: string): Promise<boolean> {
+    return this.webhooks.deleteWebhook(id);
+  }
+
+  enqueueWebhookDeliveries(deliveries: WebhookDelivery[]): Promise<void> {
+    return this.webhooks.enqueueWebhookDeliveries(deliveries);
+  }
+
+  claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]> {
+    return this.webhooks.claimWebhookDeliveries(now, leaseUntil, limit);
+  }
+
+  finishWebhookDelivery(id: string, attempt: WebhookAttempt, next: WebhookNext): Promise<void> {
+    return this.webhooks.finishWebhookDelivery(id, attempt, next);
+  }
+
+  getWebhookDelivery(subscriptionId: string, deliveryId: string): Promise<WebhookDelivery | undefined> {
+    return this.webhooks.getWebhookDelivery(subscriptionId, deliveryId);
+  }
+
+  listWebhookDeliveries(subscriptionId: string, limit: number): Promise<WebhookDelivery[]> {
+    return this.webhooks.listWebhookDeliveries(subscriptionId, limit);
+  }
+
+  deleteSettledWebhookDeliveries(before: string): Promise<number> {
+    return this.webhooks.deleteSettledWebhookDeliveries(before);
+  }
+
+  listLapsedResets(after: ExpiryCursor | undefined, until: string, limit: number): Promise<ResetRecord[]> {
+    return this.webhooks.listLapsedResets(after, until, limit);
+  }
+
+  getExpiryCursor(): Promise<ExpiryCursor | undefined> {
+    return this.webhooks.getExpiryCursor();
+  }
+
+  moveExpiryCursor(from: ExpiryCursor | undefined, to: ExpiryCursor): Promise<boolean> {
+    return this.webhooks.moveExpiryCursor(from, to);
   }
 
   async close(): Promise<void> {
