@@ -55,12 +55,14 @@ describe('graceful shutdown', () => {
     const page = await client.get(`http://127.0.0.1:${port}/forgot/northwind`);
     const fields = formFields(page.text);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // SIGTERM once ten requests were answered, not at a fixed time: on a slow machine the rest are
+    // then still in flight, on a fast one they are still arriving.
     const burst = northwind.map(async (account, i) => {
       await new Promise((r) => setTimeout(r, i * 5));
-      if (i === 30) child.kill('SIGTERM');
       try {
         const res = await client.post(`http://127.0.0.1:${port}/forgot/northwind`, { ...fields, identifier: account.login });
         if (res.status === 200) accepted.push(account.email);
+        if (accepted.length === 10) child.kill('SIGTERM');
         else expect(res.status).toBe(200); // a request either gets its answer or no connection at all
       } catch {
         // refused after the listener closed: not accepted, nothing promised
@@ -68,7 +70,7 @@ describe('graceful shutdown', () => {
     });
     await Promise.all(burst);
     expect(await exited).toBe(0);
-    expect(accepted.length).toBeGreaterThan(10);
+    expect(accepted.length).toBeGreaterThanOrEqual(10);
 
     // Whatever was accepted is either delivered already or still queued: a restart delivers the rest.
     const again = await start();
