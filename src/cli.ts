@@ -102,7 +102,7 @@ db
 
 db
   .command('import-lowdb <dataDir>')
-  .description('copy an embedded installation (tenants, resets, audit chain, outbox, sessions) into an empty database')
+  .description('copy an embedded installation (tenants, resets, audit chain, outbox, sessions, webhooks, branding, connections) into an empty database')
   .option(...configOption)
   .addHelpText('after', '\nStop the embedded instance first. Example:\n  DATABASE_URL=postgres://resetbridge:secret@db.internal:5432/resetbridge npx resetbridge db import-lowdb data/')
   .action(async (dataDir: string, opts: { config?: string }) => {

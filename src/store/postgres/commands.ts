@@ -42,6 +42,8 @@ export async function importLowdbCommand(store: StoreSection, dataDir: string, p
     print(`  ${r.partners} partners, ${r.customers} customers, ${r.accounts} accounts`);
     print(`  ${r.resets} resets, ${r.mails} outbox mails, ${r.sessions} live sessions, ${r.admins} admins`);
     print(`  ${r.apiClients} API clients, ${r.syncs} password syncs`);
+    print(`  ${r.webhooks} webhook subscriptions, ${r.webhookDeliveries} webhook deliveries`);
+    print(`  ${r.brandings} brandings, ${r.brandLogos} logos, ${r.connections} SSO connections made in the console`);
     print(r.auditChain.ok
       ? `  ${r.auditEvents} audit events, chain intact`
       : `  ${r.auditEvents} audit events; the chain was already BROKEN at event ${r.auditChain.seq} (${r.auditChain.reason}) and was copied as it is`);

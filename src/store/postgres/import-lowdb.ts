@@ -1,28 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { PoolClient } from 'pg';
 import { verifyChain } from '../../domain/audit.js';
-import type { AdminRecord, SessionRecord } from '../../domain/ports.js';
-import type { ApiClient, AuditEvent, OutboxMail, ResetRecord } from '../../domain/types.js';
 import type { Db } from './db.js';
+import { findLowdbStore, readLowdb, type LowdbData } from './import-lowdb-read.js';
 import { MAIL_COLUMNS, RESET_COLUMNS, mailParams, resetParams } from './rows.js';
-import { importInto, type TenantImport } from './tenants.js';
-import type { SyncRecord } from '../../domain/types.js';
+import { importInto } from './tenants.js';
 import { SYNC_COLUMNS, syncParams } from './syncs.js';
 
-/** The embedded store's files (src/store/lowdb): one JSON document per collection. */
-interface LowdbFiles {
-  tenants: Required<TenantImport>;
-  resets: ResetRecord[];
-  events: AuditEvent[];
-  mails: OutboxMail[];
-  sessions: Record<string, SessionRecord>;
-  requests: Record<string, { connectionId: string; expiresAt: string }>;
-  seen: Record<string, string>;
-  admins: AdminRecord[];
-  apiClients: ApiClient[];
-  syncs: SyncRecord[];
-}
+export { findLowdbStore } from './import-lowdb-read.js';
 
 export interface ImportReport {
   from: string;
@@ -39,55 +23,38 @@ export interface ImportReport {
   apiClients: number;
   /** Password syncs, a sealed password still waiting for a directory included (the same data key opens it). */
   syncs: number;
-}
-
-/** `dataDir` may be the data folder (holding `store/`) or the `store/` folder itself. */
-export function findLowdbStore(dataDir: string): string {
-  for (const dir of [path.join(dataDir, 'store'), dataDir]) {
-    if (existsSync(path.join(dir, 'tenants.json'))) return path.resolve(dir);
-  }
-  throw new Error(`No embedded store in ${dataDir}: expected ${path.join(dataDir, 'store', 'tenants.json')}`);
-}
-
-/** The embedded store keeps its audit trail as JSON lines (`audit.jsonl`); older versions had `audit.json`. */
-function readAuditLog(dir: string): AuditEvent[] | undefined {
-  const file = path.join(dir, 'audit.jsonl');
-  if (!existsSync(file)) return undefined;
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
-}
-
-function readLowdb(dir: string): LowdbFiles {
-  const read = <T>(name: string, fallback: T): T => {
-    const file = path.join(dir, `${name}.json`);
-    return existsSync(file) ? { ...fallback, ...(JSON.parse(readFileSync(file, 'utf8')) as T) } : fallback;
-  };
-  const tenants = read('tenants', { partners: [], customers: [], accounts: [] } as Required<TenantImport>);
-  const sso = read('sso', { requests: {}, seen: {}, admins: [] } as Pick<LowdbFiles, 'requests' | 'seen' | 'admins'>);
-  return {
-    tenants,
-    resets: read('resets', { resets: [] as ResetRecord[] }).resets,
-    events: readAuditLog(dir) ?? read('audit', { events: [] as AuditEvent[] }).events,
-    mails: read('outbox', { mails: [] as OutboxMail[] }).mails,
-    sessions: read('sessions', { sessions: {} as Record<string, SessionRecord> }).sessions,
-    apiClients: read('api-clients', { clients: [] as ApiClient[] }).clients,
-    syncs: read('syncs', { syncs: [] as SyncRecord[] }).syncs,
-    ...sso,
-  };
+  /** Webhook subscriptions (their signing secrets stay sealed with the same data key). */
+  webhooks: number;
+  /** Webhook deliveries with their attempt logs, those still to be sent included. */
+  webhookDeliveries: number;
+  /** Branding records of partners and companies, and the logo images they use. */
+  brandings: number;
+  brandLogos: number;
+  /** SSO connections made in the console (those in the configuration file are not stored). */
+  connections: number;
 }
 
 /**
  * Copies an embedded installation into an empty PostgreSQL database in one transaction: tenants,
  * resets (token hashes only, as stored), the audit chain event for event, the mail outbox,
- * sessions, SSO caches and admin records. Nothing is written unless all of it is.
+ * sessions, SSO caches, admin records, API clients, password syncs, webhook subscriptions with
+ * their deliveries and expiry sweep position, branding with its logos, and console-made SSO
+ * connections. Each collection is read the way the embedded store opens it (snapshot, then journal),
+ * so changes not yet compacted into a snapshot come along. Nothing is written unless all of it is.
  */
 export async function importLowdb(dataDir: string, db: Db, now = new Date()): Promise<ImportReport> {
   const dir = findLowdbStore(dataDir);
-  const data = readLowdb(dir);
+  const data = await readLowdb(dir);
   const at = now.toISOString();
   const sessions = Object.entries(data.sessions).filter(([, s]) => s.expiresAt > at);
+  const subscribed = new Set(data.webhooks.map((w) => w.id));
+  // Deleting a subscription deletes its deliveries first, so none should be left without one; one
+  // that is could never be sent and would only break the foreign key.
+  const deliveries = data.deliveries.filter((d) => subscribed.has(d.subscriptionId));
   await db.tx(async (client) => {
-    const used = await client.query<{ n: number }>(
-      'SELECT (SELECT count(*) FROM partners) + (SELECT count(*) FROM resets) + (SELECT count(*) FROM audit_events) AS n');
+    const used = await client.query<{ n: number }>(`SELECT (SELECT count(*) FROM partners) + (SELECT count(*) FROM resets)
+      + (SELECT count(*) FROM audit_events) + (SELECT count(*) FROM webhook_subscriptions) + (SELECT count(*) FROM sso_connections)
+      + (SELECT count(*) FROM branding) AS n`);
     if (Number(used.rows[0]?.n) > 0) throw new Error('The database already holds resetbridge data; import only into an empty database.');
     await importInto(client, data.tenants);
     await insertMany(client, 'resets', RESET_COLUMNS, data.resets.map(resetParams));
@@ -106,6 +73,7 @@ export async function importLowdb(dataDir: string, db: Db, now = new Date()): Pr
     // Idempotency keys are not copied: they only matter for minutes, and clients retry.
     await insertMany(client, 'api_clients', 'id, data', data.apiClients.map((c) => [c.id, JSON.stringify(c)]));
     await insertMany(client, 'syncs', SYNC_COLUMNS, data.syncs.map(syncParams));
+    await copyNewer(client, data, deliveries);
   });
   return {
     from: dir,
@@ -120,7 +88,31 @@ export async function importLowdb(dataDir: string, db: Db, now = new Date()): Pr
     admins: data.admins.length,
     apiClients: data.apiClients.length,
     syncs: data.syncs.length,
+    webhooks: data.webhooks.length,
+    webhookDeliveries: deliveries.length,
+    brandings: data.brandings.length,
+    brandLogos: data.logos.length,
+    connections: data.connections.length,
   };
+}
+
+/** Webhooks, branding and console-made connections, in the same transaction as the rest. */
+async function copyNewer(client: PoolClient, data: LowdbData, deliveries: LowdbData['deliveries']): Promise<void> {
+  await insertMany(client, 'webhook_subscriptions', 'id, data', data.webhooks.map((w) => [w.id, JSON.stringify(w)]));
+  // A delivery that was being posted when the embedded instance stopped is due again at once, as
+  // the embedded store itself would have it on its next start.
+  const free = deliveries.map(({ leaseUntil: _lease, ...d }) => (d.status === 'delivering' ? { ...d, status: 'pending' as const } : d));
+  await insertMany(client, 'webhook_deliveries', 'id, subscription_id, status, next_attempt_at, lease_until, created_at, data',
+    free.map((d) => [d.id, d.subscriptionId, d.status, d.nextAttemptAt, null, d.createdAt, JSON.stringify(d)]));
+  if (data.expiryCursor) {
+    await client.query('INSERT INTO webhook_expiry_cursor (expires_at, reset_id) VALUES ($1, $2)', [data.expiryCursor.expiresAt, data.expiryCursor.resetId]);
+  }
+  // A partner's own record has customer_id '' (see branding.ts).
+  await insertMany(client, 'branding', 'partner_id, customer_id, data',
+    data.brandings.map((b) => [b.partnerId, b.customerId ?? '', JSON.stringify(b)]));
+  await insertMany(client, 'brand_logos', 'partner_id, hash, content_type, bytes, created_at',
+    data.logos.map((l) => [l.partnerId, l.hash, l.contentType, Buffer.from(l.data, 'base64'), l.createdAt]));
+  await insertMany(client, 'sso_connections', 'id, partner_id, data', data.connections.map((c) => [c.id, c.partnerId, JSON.stringify(c)]));
 }
 
 /** Multi-row INSERTs, a few hundred rows each (a statement takes at most 65,535 parameters). */
