@@ -1,6 +1,7 @@
 // npm run bench: the performance goals of the embedded default, measured in one run on this machine.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import express from 'express';
 import { pino } from 'pino';
 import { validateConfig } from '../src/config/load.js';
@@ -20,6 +21,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 log(`resetbridge bench: ${ACCOUNTS} accounts, ${CUSTOMERS} companies, ${MAILS} mails, ${SECONDS} s load phases`);
+// Other work on the machine skews every figure: the load average goes beside them.
+const loadBefore = os.loadavg().map((l) => +l.toFixed(1));
+log(`load average ${loadBefore.join(' ')} on ${os.cpus().length} CPUs`);
 
 const t0 = performance.now();
 const fixture = await buildFixture(ACCOUNTS, CUSTOMERS);
@@ -112,6 +116,7 @@ await sink.close();
 
 const results = {
   date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg().map((l) => +l.toFixed(1)) },
   accounts: ACCOUNTS, customers: CUSTOMERS,
   hostedPage: { ...hosted, bareRps: bareRun.rps, ratio: +(hosted.rps / bareRun.rps).toFixed(2) },
   issue: { count: MAILS, perSecond: Math.round(MAILS / issueSeconds), loopDelayP99Ms: +issued.result.p99.toFixed(1), loopDelayMaxMs: +issued.result.max.toFixed(0) },
@@ -134,4 +139,5 @@ for (const [goal, measured, met] of goals) log(`| ${goal} | ${measured} | ${met 
 mkdirSync('bench', { recursive: true });
 writeFileSync('bench/results.json', `${JSON.stringify({ ...results, goals: goals.map(([goal, measured, met]) => ({ goal, measured, met })) }, null, 2)}\n`);
 log('\nwritten: bench/results.json');
+rmSync(fixture.dataDir, { recursive: true, force: true });
 process.exit(0);

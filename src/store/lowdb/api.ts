@@ -1,6 +1,6 @@
 import type { Low } from 'lowdb';
 import type { ApiClient, IdempotencyRecord } from '../../domain/types.js';
-import { openCollection } from './collection.js';
+import { closeCollection, openCollection } from './collection.js';
 
 interface Clients { clients: ApiClient[] }
 interface Keys { keys: Record<string, IdempotencyRecord> }
@@ -72,5 +72,8 @@ export class LowdbApi {
   async releaseIdempotencyKey(scope: string, key: string): Promise<void> {
     delete this.k.data.keys[slot(scope, key)];
     await this.k.write();
+  }
+  async close(): Promise<void> {
+    await Promise.all([closeCollection(this.clients), closeCollection(this.keys)]);
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
@@ -16,13 +16,16 @@ export class AppendLog<T> {
   static async open<T>(file: string): Promise<{ log: AppendLog<T>; records: T[] }> {
     const records: T[] = [];
     if (existsSync(file)) {
-      const lines = readFileSync(file, 'utf8').split('\n');
-      for (const [i, line] of lines.entries()) {
+      const text = readFileSync(file, 'utf8');
+      // A torn last line is cut off, or the next append would glue onto it and spoil both.
+      const end = text.lastIndexOf('\n') + 1;
+      if (end < text.length) truncateSync(file, Buffer.byteLength(text.slice(0, end)));
+      for (const [i, line] of text.slice(0, end).split('\n').entries()) {
         if (!line) continue;
         try {
           records.push(JSON.parse(line) as T);
         } catch (e) {
-          if (i < lines.length - 1 && lines.slice(i + 1).some(Boolean)) throw new Error(`${file}: line ${i + 1} is not JSON`, { cause: e });
+          throw new Error(`${file}: line ${i + 1} is not JSON`, { cause: e });
         }
       }
     }

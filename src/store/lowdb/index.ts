@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { AppendLog } from './append-log.js';
-import type { Low } from 'lowdb';
 import { chainEvent } from '../../domain/audit.js';
 import type { AdminRecord, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
 import type { AccountPageQuery, CustomerPageQuery, TenantPageQuery } from '../../domain/ports.js';
@@ -10,14 +9,22 @@ import type {
 } from '../../domain/types.js';
 import type { ApiClient, CursorPage, IdempotencyRecord } from '../../domain/types.js';
 import { LowdbApi } from './api.js';
-import { openCollection } from './collection.js';
-import { LowdbProvisioning, eventsOfReset, resetsOf, revokeOpen } from './provisioning.js';
+import { LowdbBranding } from './branding.js';
+import type { BrandLogo, Branding } from '../../domain/types.js';
+import { closeCollection } from './collection.js';
+import { Journal, type Change } from './journal.js';
+import { LowdbProvisioning, eventsOfReset } from './provisioning.js';
+import { LowdbResets } from './resets.js';
 import type { SyncQuery } from '../../domain/ports.js';
 import type { PendingAttempt, SyncRecord } from '../../domain/types.js';
 import { LowdbSyncs } from './syncs.js';
+import type { WebhookNext } from '../../domain/ports.js';
+import type { ExpiryCursor, WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../../domain/types.js';
+import { LowdbWebhooks, lapsedResets } from './webhooks.js';
+import { LowdbConnections } from './connections.js';
+import type { StoredConnection } from '../../domain/types.js';
 
 export interface Tenants { partners: Partner[]; customers: Customer[]; accounts: Account[] }
-interface Resets { resets: ResetRecord[] }
 interface Audit { events: AuditEvent[] }
 interface Outbox { mails: OutboxMail[] }
 interface Sessions { sessions: Record<string, SessionRecord> }
@@ -29,22 +36,30 @@ interface Sso {
 
 export interface TenantImport { partners?: Partner[]; customers?: Customer[]; accounts?: Account[] }
 
-/** Embedded store: lowdb JSON files under `<dataDir>/store`, with in-memory indexes. */
+const rows = (part: string, items: Array<{ id: string }>): Change[] => items.map((value) => ({ part, key: value.id, value }));
+
+/**
+ * Embedded store under `<dataDir>/store`: per collection a lowdb JSON snapshot plus a journal of
+ * record changes (see journal.ts), so a write costs the records it changes, not the whole file.
+ * Everything is held in memory with indexes by id, token hash and account.
+ */
 export class LowdbStore implements Store {
   private readonly accountsById = new Map<string, Account>();
-  private readonly resetsByHash = new Map<string, ResetRecord>();
   private readonly customersById = new Map<string, Customer>();
   private readonly provisioning = new LowdbProvisioning(() => this.tenants.data);
   private readonly api = new LowdbApi();
   private readonly syncs = new LowdbSyncs();
+  private readonly branding = new LowdbBranding();
+  private readonly webhooks = new LowdbWebhooks();
+  private readonly connections = new LowdbConnections();
 
   private constructor(
-    private readonly tenants: Low<Tenants>,
-    private readonly resets: Low<Resets>,
+    private readonly tenants: Journal<Tenants>,
+    private readonly resets: LowdbResets,
     private readonly audit: { log: AppendLog<AuditEvent>; events: AuditEvent[] },
-    private readonly outbox: Low<Outbox>,
-    private readonly sessions: Low<Sessions>,
-    private readonly sso: Low<Sso>,
+    private readonly outbox: Journal<Outbox>,
+    private readonly sessions: Journal<Sessions>,
+    private readonly sso: Journal<Sso>,
   ) {
     this.reindex();
   }
@@ -52,15 +67,18 @@ export class LowdbStore implements Store {
   static async open(dataDir: string): Promise<LowdbStore> {
     const dir = path.join(dataDir, 'store');
     const store = new LowdbStore(
-      await openCollection<Tenants>(dir, 'tenants', { partners: [], customers: [], accounts: [] }),
-      await openCollection<Resets>(dir, 'resets', { resets: [] }),
+      await Journal.open<Tenants>(dir, 'tenants', { partners: [], customers: [], accounts: [] }),
+      await LowdbResets.open(dir),
       await openAudit(dir),
-      await openCollection<Outbox>(dir, 'outbox', { mails: [] }),
-      await openCollection<Sessions>(dir, 'sessions', { sessions: {} }),
-      await openCollection<Sso>(dir, 'sso', { requests: {}, seen: {}, admins: [] }),
+      await Journal.open<Outbox>(dir, 'outbox', { mails: [] }),
+      await Journal.open<Sessions>(dir, 'sessions', { sessions: {} }),
+      await Journal.open<Sso>(dir, 'sso', { requests: {}, seen: {}, admins: [] }),
     );
     await store.api.open(dir);
     await store.syncs.open(dir);
+    await store.branding.open(dir);
+    await store.webhooks.open(dir);
+    await store.connections.open(dir);
     return store;
   }
 
@@ -89,7 +107,10 @@ export class LowdbStore implements Store {
     upsert(t.customers, data.customers);
     upsert(t.accounts, data.accounts);
     this.reindex();
-    await this.tenants.write();
+    const changes = [...rows('partners', data.partners ?? []), ...rows('customers', data.customers ?? []), ...rows('accounts', data.accounts ?? [])];
+    await this.tenants.write(changes);
+    // A bulk import is read back at every start: one snapshot parses faster than its journal lines.
+    if (changes.length > 1000) await this.tenants.compact();
   }
 
   async listPartners(): Promise<Partner[]> {
@@ -119,7 +140,7 @@ export class LowdbStore implements Store {
     if (!c) return;
     if (binding) c.directory = { ...binding };
     else delete c.directory;
-    await this.tenants.write();
+    await this.tenants.write(rows('customers', [c]));
   }
 
   async listAccounts(partnerId: string, customerId: string): Promise<Account[]> {
@@ -143,83 +164,41 @@ export class LowdbStore implements Store {
     const a = await this.getAccount(partnerId, accountId);
     if (!a) return;
     a.lastResetAt = at;
-    await this.tenants.write();
+    await this.tenants.write(rows('accounts', [a]));
   }
 
-  async createReset(reset: ResetRecord): Promise<void> {
-    for (const r of this.resets.data.resets) {
-      if (r.accountId === reset.accountId && r.partnerId === reset.partnerId && !r.consumedAt && !r.revokedAt) r.revokedAt = reset.createdAt;
-    }
-    this.resets.data.resets.push(reset);
-    await this.resets.write();
+  createReset(reset: ResetRecord): Promise<void> {
+    return this.resets.create(reset);
   }
 
   async findResetByHash(tokenHash: string): Promise<ResetRecord | undefined> {
-    return this.resetByHash(tokenHash);
-  }
-
-  /**
-   * Records are changed in place, never replaced, so a hash → record cache stays true; a miss
-   * scans once (an unknown token, or a code's token set since) and remembers the answer.
-   */
-  private resetByHash(tokenHash: string): ResetRecord | undefined {
-    const cached = this.resetsByHash.get(tokenHash);
-    if (cached) return cached;
-    const found = this.resets.data.resets.find((r) => r.tokenHash === tokenHash || r.altTokenHash === tokenHash);
-    if (found) this.resetsByHash.set(tokenHash, found);
-    return found;
+    return this.resets.byTokenHash(tokenHash);
   }
 
   async findOpenResetsByEmail(email: string): Promise<ResetRecord[]> {
     const e = email.trim().toLowerCase();
-    const ids = new Set(this.tenants.data.accounts.filter((a) => !a.deletedAt && a.email.toLowerCase() === e).map((a) => a.id));
-    return this.resets.data.resets.filter((r) => ids.has(r.accountId) && !r.consumedAt && !r.revokedAt).map((r) => ({ ...r }));
+    const ids = this.tenants.data.accounts.filter((a) => !a.deletedAt && a.email.toLowerCase() === e).map((a) => a.id);
+    return this.resets.openOf(ids).map((r) => ({ ...r }));
   }
 
-  async recordCodeFailure(resetId: string): Promise<number> {
-    const r = this.resets.data.resets.find((x) => x.id === resetId);
-    if (!r) return Number.POSITIVE_INFINITY;
-    r.codeAttempts = (r.codeAttempts ?? 0) + 1;
-    await this.resets.write();
-    return r.codeAttempts;
+  recordCodeFailure(resetId: string): Promise<number> {
+    return this.resets.recordCodeFailure(resetId);
   }
 
-  async setAltTokenHash(resetId: string, altTokenHash: string): Promise<void> {
-    const r = this.resets.data.resets.find((x) => x.id === resetId);
-    if (!r) return;
-    r.altTokenHash = altTokenHash;
-    await this.resets.write();
+  setAltTokenHash(resetId: string, altTokenHash: string): Promise<void> {
+    return this.resets.setAltTokenHash(resetId, altTokenHash);
   }
 
-  async claimReset(tokenHash: string, now: string, until: string, attempt?: PendingAttempt): Promise<ResetRecord | undefined> {
-    // Single process: find-and-set runs without an await in between, so it is atomic.
-    const r = this.resetByHash(tokenHash);
-    if (!r || r.consumedAt || r.revokedAt || r.expiresAt <= now) return undefined;
-    if (r.claimedUntil && r.claimedUntil > now) return undefined;
-    r.claimedUntil = until;
-    if (attempt && !r.pendingAttempt) r.pendingAttempt = { ...attempt };
-    await this.resets.write();
-    return structuredClone(r);
+  claimReset(tokenHash: string, now: string, until: string, attempt?: PendingAttempt): Promise<ResetRecord | undefined> {
+    return this.resets.claim(tokenHash, now, until, attempt);
   }
 
-  async releaseReset(resetId: string, opts: { clearAttempt?: boolean } = {}): Promise<void> {
-    const r = this.resets.data.resets.find((x) => x.id === resetId);
-    if (!r) return;
-    delete r.claimedUntil;
-    if (opts.clearAttempt) delete r.pendingAttempt;
-    await this.resets.write();
+  releaseReset(resetId: string, opts: { clearAttempt?: boolean } = {}): Promise<void> {
+    return this.resets.release(resetId, opts);
   }
 
-  async consumeReset(resetId: string, now: string): Promise<boolean> {
-    const r = this.resets.data.resets.find((x) => x.id === resetId);
-    if (!r || r.consumedAt || r.revokedAt) return false;
-    r.consumedAt = now;
-    delete r.claimedUntil;
-    for (const o of this.resets.data.resets) {
-      if (o !== r && o.accountId === r.accountId && o.partnerId === r.partnerId && !o.consumedAt && !o.revokedAt) o.revokedAt = now;
-    }
-    await this.resets.write();
-    return true;
+  consumeReset(resetId: string, now: string): Promise<boolean> {
+    return this.resets.consume(resetId, now);
   }
 
   async appendAudit(input: AuditInput, at: string): Promise<AuditEvent> {
@@ -238,7 +217,7 @@ export class LowdbStore implements Store {
 
   async enqueueMail(mail: OutboxMail): Promise<void> {
     this.outbox.data.mails.push(mail);
-    await this.outbox.write();
+    await this.outbox.write(rows('mails', [mail]));
   }
 
   async claimMail(now: string, limit: number): Promise<OutboxMail[]> {
@@ -247,7 +226,7 @@ export class LowdbStore implements Store {
       m.status = 'sending';
       m.attempts++;
     }
-    if (due.length) await this.outbox.write();
+    await this.outbox.write(rows('mails', due));
     return due.map((m) => ({ ...m }));
   }
 
@@ -272,6 +251,8 @@ export class LowdbStore implements Store {
       // A delivered mail has nothing left to do here (its outcome is in the audit trail); dropping it
       // keeps the outbox file small however many mails were sent.
       this.outbox.data.mails.splice(this.outbox.data.mails.indexOf(m), 1);
+      await this.outbox.write([{ part: 'mails', key: id }]);
+      return;
     } else {
       m.lastError = result.error;
       if (result.retryAt) {
@@ -282,41 +263,50 @@ export class LowdbStore implements Store {
         m.sealed = '';
       }
     }
-    await this.outbox.write();
+    await this.outbox.write(rows('mails', [m]));
   }
 
   /** Mails that were being sent when the process stopped go back to the queue. */
   async requeueInterruptedMail(): Promise<void> {
-    let changed = false;
-    for (const m of this.outbox.data.mails) {
-      if (m.status === 'sending') {
-        m.status = 'queued';
-        changed = true;
-      }
-    }
-    if (changed) await this.outbox.write();
+    const changed = this.outbox.data.mails.filter((m) => m.status === 'sending');
+    for (const m of changed) m.status = 'queued';
+    await this.outbox.write(rows('mails', changed));
   }
 
   async putSsoRequest(id: string, connectionId: string, expiresAt: string): Promise<void> {
     this.sso.data.requests[id] = { connectionId, expiresAt };
-    await this.sso.write();
+    await this.sso.write([{ part: 'requests', key: id, value: { connectionId, expiresAt } }]);
   }
 
   async takeSsoRequest(id: string, now: string): Promise<{ connectionId: string } | undefined> {
     const r = this.sso.data.requests[id];
     if (!r) return undefined;
     delete this.sso.data.requests[id];
-    for (const [k, v] of Object.entries(this.sso.data.requests)) if (v.expiresAt <= now) delete this.sso.data.requests[k];
-    await this.sso.write();
+    const gone: Change[] = [{ part: 'requests', key: id }];
+    for (const [k, v] of Object.entries(this.sso.data.requests)) {
+      if (v.expiresAt > now) continue;
+      delete this.sso.data.requests[k];
+      gone.push({ part: 'requests', key: k });
+    }
+    await this.sso.write(gone);
     return r.expiresAt > now ? { connectionId: r.connectionId } : undefined;
   }
 
   async markAssertionSeen(id: string, expiresAt: string, now: string): Promise<boolean> {
     const seen = this.sso.data.seen;
-    for (const [k, until] of Object.entries(seen)) if (until <= now) delete seen[k];
-    if (seen[id]) return false;
+    const changes: Change[] = [];
+    for (const [k, until] of Object.entries(seen)) {
+      if (until > now) continue;
+      delete seen[k];
+      changes.push({ part: 'seen', key: k });
+    }
+    if (seen[id]) {
+      await this.sso.write(changes);
+      return false;
+    }
     seen[id] = expiresAt;
-    await this.sso.write();
+    changes.push({ part: 'seen', key: id, value: expiresAt });
+    await this.sso.write(changes);
     return true;
   }
 
@@ -325,7 +315,8 @@ export class LowdbStore implements Store {
     const i = list.findIndex((a) => a.connectionId === admin.connectionId && a.sub === admin.sub);
     if (i === -1) list.push(admin);
     else list[i] = admin;
-    await this.sso.write();
+    // Admins have no single id: the list is small and journalled whole.
+    await this.sso.write([{ part: 'admins', value: list }]);
   }
 
   async listAdmins(partnerId: string): Promise<AdminRecord[]> {
@@ -338,12 +329,12 @@ export class LowdbStore implements Store {
 
   async setSession(sid: string, record: SessionRecord): Promise<void> {
     this.sessions.data.sessions[sid] = record;
-    await this.sessions.write();
+    await this.sessions.write([{ part: 'sessions', key: sid, value: record }]);
   }
 
   async destroySession(sid: string): Promise<void> {
     delete this.sessions.data.sessions[sid];
-    await this.sessions.write();
+    await this.sessions.write([{ part: 'sessions', key: sid }]);
   }
 
   async pagePartners(query: TenantPageQuery): Promise<CursorPage<Partner>> {
@@ -360,34 +351,32 @@ export class LowdbStore implements Store {
 
   async savePartner(partner: Partner): Promise<void> {
     this.provisioning.savePartner(partner);
-    await this.tenants.write();
+    await this.tenants.write(rows('partners', [partner]));
   }
 
   async saveCustomers(partnerId: string, customers: Customer[]): Promise<void> {
     this.provisioning.saveCustomers(partnerId, customers);
     this.reindex();
-    await this.tenants.write();
+    await this.tenants.write(rows('customers', customers));
   }
 
   async saveAccounts(partnerId: string, accounts: Account[]): Promise<void> {
     this.provisioning.saveAccounts(partnerId, accounts);
     this.reindex();
-    await this.tenants.write();
+    await this.tenants.write(rows('accounts', accounts));
   }
 
-  async revokeOpenResets(partnerId: string, scope: { customerId?: string; accountId?: string }, at: string): Promise<number> {
-    const revoked = revokeOpen(this.resets.data.resets, partnerId, scope, at);
-    if (revoked) await this.resets.write();
-    return revoked;
+  revokeOpenResets(partnerId: string, scope: { customerId?: string; accountId?: string }, at: string): Promise<number> {
+    return this.resets.revokeOpen(partnerId, scope, at);
   }
 
   async getReset(resetId: string, partnerId?: string): Promise<ResetRecord | undefined> {
-    const r = this.resets.data.resets.find((x) => x.id === resetId && (partnerId === undefined || x.partnerId === partnerId));
-    return r && { ...r };
+    const r = this.resets.get(resetId);
+    return r && (partnerId === undefined || r.partnerId === partnerId) ? { ...r } : undefined;
   }
 
   async listResets(partnerId: string, accountId: string): Promise<ResetRecord[]> {
-    return resetsOf(this.resets.data.resets, partnerId, accountId);
+    return this.resets.list(partnerId, accountId);
   }
 
   async listResetEvents(partnerId: string, resetId: string): Promise<AuditEvent[]> {
@@ -446,9 +435,110 @@ export class LowdbStore implements Store {
     return this.syncs.deleteSettledSyncs(before);
   }
 
+  saveConnection(connection: StoredConnection): Promise<void> {
+    return this.connections.saveConnection(connection);
+  }
+
+  getConnection(id: string): Promise<StoredConnection | undefined> {
+    return this.connections.getConnection(id);
+  }
+
+  listConnections(partnerId?: string): Promise<StoredConnection[]> {
+    return this.connections.listConnections(partnerId);
+  }
+
+  deleteConnection(id: string): Promise<boolean> {
+    return this.connections.deleteConnection(id);
+  }
+
+  saveWebhook(subscription: WebhookSubscription): Promise<void> {
+    return this.webhooks.saveWebhook(subscription);
+  }
+
+  getWebhook(id: string): Promise<WebhookSubscription | undefined> {
+    return this.webhooks.getWebhook(id);
+  }
+
+  listWebhooks(): Promise<WebhookSubscription[]> {
+    return this.webhooks.listWebhooks();
+  }
+
+  deleteWebhook(id: string): Promise<boolean> {
+    return this.webhooks.deleteWebhook(id);
+  }
+
+  enqueueWebhookDeliveries(deliveries: WebhookDelivery[]): Promise<void> {
+    return this.webhooks.enqueueWebhookDeliveries(deliveries);
+  }
+
+  claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]> {
+    return this.webhooks.claimWebhookDeliveries(now, leaseUntil, limit);
+  }
+
+  finishWebhookDelivery(id: string, attempt: WebhookAttempt, next: WebhookNext): Promise<void> {
+    return this.webhooks.finishWebhookDelivery(id, attempt, next);
+  }
+
+  getWebhookDelivery(subscriptionId: string, deliveryId: string): Promise<WebhookDelivery | undefined> {
+    return this.webhooks.getWebhookDelivery(subscriptionId, deliveryId);
+  }
+
+  listWebhookDeliveries(subscriptionId: string, limit: number): Promise<WebhookDelivery[]> {
+    return this.webhooks.listWebhookDeliveries(subscriptionId, limit);
+  }
+
+  deleteSettledWebhookDeliveries(before: string): Promise<number> {
+    return this.webhooks.deleteSettledWebhookDeliveries(before);
+  }
+
+  async listLapsedResets(after: ExpiryCursor | undefined, until: string, limit: number): Promise<ResetRecord[]> {
+    return lapsedResets(this.resets.all, after, until, limit);
+  }
+
+  getExpiryCursor(): Promise<ExpiryCursor | undefined> {
+    return this.webhooks.getExpiryCursor();
+  }
+
+  moveExpiryCursor(from: ExpiryCursor | undefined, to: ExpiryCursor): Promise<boolean> {
+    return this.webhooks.moveExpiryCursor(from, to);
+  }
+
+  getBranding(partnerId: string, customerId?: string): Promise<Branding | undefined> {
+    return this.branding.getBranding(partnerId, customerId);
+  }
+
+  listBrandings(partnerId: string): Promise<Branding[]> {
+    return this.branding.listBrandings(partnerId);
+  }
+
+  saveBranding(branding: Branding): Promise<void> {
+    return this.branding.saveBranding(branding);
+  }
+
+  deleteBranding(partnerId: string, customerId?: string): Promise<void> {
+    return this.branding.deleteBranding(partnerId, customerId);
+  }
+
+  saveBrandLogo(logo: BrandLogo): Promise<void> {
+    return this.branding.saveBrandLogo(logo);
+  }
+
+  getBrandLogo(partnerId: string, hash: string): Promise<BrandLogo | undefined> {
+    return this.branding.getBrandLogo(partnerId, hash);
+  }
+
+  /** Folds the journals of the hot collections into their snapshots now (they also fold on their own as they grow). */
+  async compact(): Promise<void> {
+    await Promise.all([this.tenants.compact(), this.resets.compact(), this.outbox.compact(), this.sessions.compact(), this.sso.compact()]);
+  }
+
+  /** Waits for the last writes and any compaction under way, then closes the files. */
   async close(): Promise<void> {
-    // lowdb writes are awaited by every method; the audit log waits for its last flush.
-    await this.audit.log.close();
+    await Promise.all([
+      this.audit.log.close(), this.tenants.close(), this.resets.close(), this.outbox.close(), this.sessions.close(), this.sso.close(),
+      this.api.close(), this.syncs.close(), this.branding.close(),
+      this.webhooks.close(),
+    ]);
   }
 }
 

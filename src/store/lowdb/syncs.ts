@@ -1,7 +1,7 @@
 import type { Low } from 'lowdb';
 import type { SyncQuery } from '../../domain/ports.js';
 import type { SyncRecord } from '../../domain/types.js';
-import { openCollection } from './collection.js';
+import { closeCollection, openCollection } from './collection.js';
 
 interface Syncs { syncs: SyncRecord[] }
 
@@ -15,7 +15,8 @@ export class LowdbSyncs {
   private db: Low<Syncs> | undefined;
 
   async open(dir: string): Promise<void> {
-    this.db = await openCollection<Syncs>(dir, 'syncs', { syncs: [] });
+    // Sync records carry sealed passwords for the retry outbox: once wiped, they must leave the disk.
+    this.db = await openCollection<Syncs>(dir, 'syncs', { syncs: [] }, { foldEveryWrite: true });
   }
 
   private get d(): Low<Syncs> {
@@ -80,5 +81,8 @@ export class LowdbSyncs {
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
       .slice(0, query.limit)
       .map(copy);
+  }
+  close(): Promise<void> {
+    return closeCollection(this.db);
   }
 }
