@@ -1,6 +1,6 @@
 import type { Low } from 'lowdb';
 import type { StoredConnection } from '../../domain/types.js';
-import { openCollection } from './collection.js';
+import { closeCollection, openCollection } from './collection.js';
 
 interface Connections { connections: StoredConnection[] }
 
@@ -10,6 +10,10 @@ export class LowdbConnections {
 
   async open(dir: string): Promise<void> {
     this.db = await openCollection<Connections>(dir, 'connections', { connections: [] });
+  }
+
+  async close(): Promise<void> {
+    if (this.db) await closeCollection(this.db);
   }
 
   private get d(): Low<Connections> {

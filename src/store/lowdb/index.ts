@@ -537,7 +537,7 @@ export class LowdbStore implements Store {
     await Promise.all([
       this.audit.log.close(), this.tenants.close(), this.resets.close(), this.outbox.close(), this.sessions.close(), this.sso.close(),
       this.api.close(), this.syncs.close(), this.branding.close(),
-      this.webhooks.close(),
+      this.webhooks.close(), this.connections.close(),
     ]);
   }
 }
