@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Message } from '../i18n/index.js';
 import { checkBrandColour, parseHexColour, type BrandColours } from '../domain/colour.js';
 import { AppError, notFound } from '../domain/errors.js';
 import type { Clock, RequestContext, Store } from '../domain/ports.js';
@@ -138,24 +139,25 @@ export class BrandingService {
   }
 
   /** Returns a message for the form when the input is not usable; nothing is changed then. */
-  async save(admin: AdminUser, partnerId: string, customerId: string | undefined, input: BrandingInput, ctx: RequestContext): Promise<string | undefined> {
+  async save(admin: AdminUser, partnerId: string, customerId: string | undefined, input: BrandingInput, ctx: RequestContext): Promise<string | Message | undefined> {
+    const refused = (key: string): Message => ({ key: `admin:idp.branding.errors.${key}` });
     requireIdpAdmin(admin);
     await this.tenant(partnerId, customerId);
     const v = Object.fromEntries(FIELDS.map((f) => [f, input[f].trim()])) as unknown as BrandingInput;
-    if (FIELDS.some((f) => CONTROL.test(v[f]))) return 'Remove the line breaks and control characters from the fields.';
-    if (v.displayName.length > 80) return 'The display name can be at most 80 characters.';
+    if (FIELDS.some((f) => CONTROL.test(v[f]))) return refused('control');
+    if (v.displayName.length > 80) return refused('displayName');
     let colour: string | undefined;
     if (v.primaryColor) {
       colour = parseHexColour(v.primaryColor);
-      if (!colour) return 'Enter the primary colour as a hex value such as #1f5fbf.';
+      if (!colour) return refused('colour');
       const checked = checkBrandColour(colour);
       if (!checked.ok) return checked.message;
     }
-    if (v.supportEmail && (!EMAIL.test(v.supportEmail) || v.supportEmail.length > 254)) return 'Enter the support email as an address such as help@example.com.';
-    if (v.supportUrl && !isHttpsUrl(v.supportUrl)) return 'Enter the support web page as a full address starting with https://.';
-    if (v.supportPhone && !PHONE.test(v.supportPhone)) return 'Enter the support phone number with digits, spaces and an optional leading +, such as +44 20 7946 0000.';
-    if (v.senderName.length > 64) return 'The sender name can be at most 64 characters.';
-    if (v.replyTo && (!EMAIL.test(v.replyTo) || v.replyTo.length > 254)) return 'Enter the reply-to address as an address such as help@example.com.';
+    if (v.supportEmail && (!EMAIL.test(v.supportEmail) || v.supportEmail.length > 254)) return refused('supportEmail');
+    if (v.supportUrl && !isHttpsUrl(v.supportUrl)) return refused('supportUrl');
+    if (v.supportPhone && !PHONE.test(v.supportPhone)) return refused('supportPhone');
+    if (v.senderName.length > 64) return refused('senderName');
+    if (v.replyTo && (!EMAIL.test(v.replyTo) || v.replyTo.length > 254)) return refused('replyTo');
 
     const before = await this.deps.store.getBranding(partnerId, customerId);
     const next: Branding = {
@@ -177,19 +179,19 @@ export class BrandingService {
   }
 
   /** Uploaded bytes or bytes fetched from an https address; refused with a message unless PNG, JPEG or WebP within the limit. */
-  async setLogo(admin: AdminUser, partnerId: string, customerId: string | undefined, source: { bytes: Buffer } | { address: string }, ctx: RequestContext): Promise<string | undefined> {
+  async setLogo(admin: AdminUser, partnerId: string, customerId: string | undefined, source: { bytes: Buffer } | { address: string }, ctx: RequestContext): Promise<Message | undefined> {
     requireIdpAdmin(admin);
     await this.tenant(partnerId, customerId);
     let bytes: Buffer;
     if ('address' in source) {
       const fetched = await fetchLogo(source.address, this.deps.fetch ? { fetch: this.deps.fetch } : {});
-      if (!fetched.ok) return fetched.message;
+      if (!fetched.ok) return fetched.text;
       bytes = fetched.bytes;
     } else {
       bytes = source.bytes;
     }
     const checked = checkLogo(bytes);
-    if (!checked.ok) return checked.message;
+    if (!checked.ok) return checked.text;
     const now = this.deps.clock.now().toISOString();
     const hash = createHash('sha256').update(bytes).digest('hex');
     await this.deps.store.saveBrandLogo({ partnerId, hash, contentType: checked.type, bytes, createdAt: now });

@@ -1,4 +1,5 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { sharedI18n, type Message } from '../i18n/index.js';
 import { AppError, notFound } from '../domain/errors.js';
 import type { Clock, RequestContext, Store } from '../domain/ports.js';
 import { createSecretBox, type SecretBox } from '../domain/secretbox.js';
@@ -32,7 +33,17 @@ const ID = /^whk_[0-9a-f]{20}$/;
 const DELIVERY_ID = /^whd_[0-9a-f-]{36}$/;
 const LOG_LIMIT = 50;
 
-const validation = (message: string) => new AppError('VALIDATION', 422, message);
+/** Refused input: English in `message` (the API's answer), the same words by key in `text` for the console's pages. */
+export class WebhookInputError extends AppError {
+  readonly text: Message;
+  constructor(text: Message) {
+    super('VALIDATION', 422, sharedI18n().for('en').message(text));
+    this.text = text;
+  }
+}
+
+const problem = (key: string, params?: Message['params']): Message => ({ key: `admin:idp.webhooks.errors.${key}`, ...(params ? { params } : {}) });
+const validation = (m: Message) => new WebhookInputError(m);
 
 /** Seals signing secrets under a key of their own, derived from the data key. */
 export function webhookSecretBox(dataKey: Buffer): SecretBox {
@@ -48,22 +59,23 @@ const LOOPBACK = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
  * only to this machine (a receiver under development), so events never cross a network in clear.
  */
 export function urlProblem(raw: string, env: 'development' | 'production' | 'test'): string | undefined {
+  const m = urlProblemMessage(raw, env);
+  return m && sharedI18n().for('en').message(m);
+}
+
+export function urlProblemMessage(raw: string, env: 'development' | 'production' | 'test'): Message | undefined {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return 'Enter the full URL of the receiver, starting with https://.';
+    return problem('urlInvalid');
   }
-  if (raw.length > 2000) return 'The URL is too long (at most 2,000 characters).';
-  if (url.username || url.password) return 'Put no user name or password in the URL; the signature authenticates each request.';
+  if (raw.length > 2000) return problem('urlTooLong');
+  if (url.username || url.password) return problem('urlCredentials');
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:' && env !== 'production' && LOOPBACK.test(url.hostname)) return undefined;
-  if (url.protocol === 'http:') {
-    return env === 'production'
-      ? 'Use an https:// URL: events are never sent unencrypted in production.'
-      : 'Use an https:// URL; http:// is accepted only for this machine (localhost, 127.0.0.1, [::1]) outside production.';
-  }
-  return 'Use an https:// URL.';
+  if (url.protocol === 'http:') return problem(env === 'production' ? 'httpsProduction' : 'httpsLocal');
+  return problem('https');
 }
 
 function view(s: WebhookSubscription): WebhookView {
@@ -188,16 +200,16 @@ export class WebhookService {
 
   private async validate(input: WebhookInput): Promise<Omit<WebhookSubscription, 'id' | 'sealedSecret' | 'createdAt' | 'createdBy'>> {
     const name = input.name.trim();
-    if (!name || name.length > 100) throw validation('Give the subscription a name of up to 100 characters.');
+    if (!name || name.length > 100) throw validation(problem('name'));
     const url = input.url.trim();
-    const problem = urlProblem(url, this.deps.env);
-    if (problem) throw validation(problem);
+    const refused = urlProblemMessage(url, this.deps.env);
+    if (refused) throw validation(refused);
     const events = [...new Set(input.events)];
     const unknown = events.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
-    if (unknown.length) throw validation(`Unknown event type ${unknown.join(', ')}; choose from ${WEBHOOK_EVENT_TYPES.join(', ')}.`);
-    if (!events.length) throw validation('Choose at least one event type.');
+    if (unknown.length) throw validation(problem('unknownEvent', { unknown: unknown.join(', '), known: WEBHOOK_EVENT_TYPES.join(', ') }));
+    if (!events.length) throw validation(problem('noEvent'));
     const partnerId = input.partnerId?.trim() || undefined;
-    if (partnerId && !(await this.deps.store.getPartner(partnerId))) throw validation(`There is no partner ${partnerId}.`);
+    if (partnerId && !(await this.deps.store.getPartner(partnerId))) throw validation(problem('noPartner', { partner: partnerId }));
     return { name, url, events: events as WebhookEventType[], ...(partnerId ? { partnerId } : {}) };
   }
 

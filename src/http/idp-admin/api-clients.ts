@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../domain/errors.js';
 import type { AdminUser } from '../../domain/types.js';
 import type { ApiClientService, IssuedCredentials } from '../../services/api-clients.js';
+import { translatorOf } from './words.js';
 import { requestContext } from '../middleware/context.js';
 import { noStore } from '../middleware/security.js';
 
@@ -18,7 +19,7 @@ export function apiClientRoutes(deps: { clients: ApiClientService }): Router {
     const [clients, choices] = await Promise.all([deps.clients.list(by), deps.clients.choices(by)]);
     const partnerNames = Object.fromEntries(choices.partners.map((p) => [p.id, p.name]));
     res.status(status).render('idp-admin/api-clients', {
-      title: 'API clients', clients, ...choices, partnerNames,
+      title: translatorOf(res).t('admin:idp.apiClients.title'), clients, ...choices, partnerNames,
       form: form ?? { error: undefined, name: '', scopes: [], partnerId: '' },
       revoked: typeof req.query.revoked === 'string' ? req.query.revoked : undefined,
     });
@@ -26,7 +27,7 @@ export function apiClientRoutes(deps: { clients: ApiClientService }): Router {
 
   function secretPage(res: Response, issued: IssuedCredentials, rotated: boolean) {
     // The page holds a live secret: never cached, never sent on as a referrer.
-    res.status(rotated ? 200 : 201).render('idp-admin/api-clients-secret', { title: 'API client credentials', ...issued, rotated });
+    res.status(rotated ? 200 : 201).render('idp-admin/api-clients-secret', { title: translatorOf(res).t('admin:idp.apiClients.secretPageTitle'), ...issued, rotated });
   }
 
   router.get('/api-clients', (req, res) => listPage(req, res));

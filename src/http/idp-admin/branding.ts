@@ -3,8 +3,10 @@ import multer from 'multer';
 import type { AdminUser } from '../../domain/types.js';
 import { PREVIEW_LOCALES, PREVIEW_TEMPLATES, localeName, type MailPreviews } from '../../mail/previews.js';
 import type { BrandingInput, BrandingService } from '../../services/branding.js';
-import { LOGO_MAX_BYTES, LOGO_TOO_LARGE } from '../../services/logo.js';
+import type { Message } from '../../i18n/index.js';
+import { LOGO_MAX_BYTES, LOGO_TOO_LARGE_MESSAGE } from '../../services/logo.js';
 import { requestContext } from '../middleware/context.js';
+import { translatorOf } from './words.js';
 
 const admin = (res: Response) => res.locals.user as AdminUser;
 const enc = encodeURIComponent;
@@ -27,8 +29,8 @@ export function logoUpload(sessions: RequestHandler): RequestHandler[] {
       return;
     }
     upload(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') res.locals.uploadError = LOGO_TOO_LARGE;
-      else if (err) res.locals.uploadError = 'The upload could not be read. Choose one image file and try again.';
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') res.locals.uploadError = LOGO_TOO_LARGE_MESSAGE;
+      else if (err) res.locals.uploadError = { key: 'admin:idp.branding.errors.unreadable' } satisfies Message;
       next();
     });
   };
@@ -48,7 +50,7 @@ export function brandingRoutes(deps: { branding: BrandingService; previews?: Mai
   const router = Router();
 
   router.get('/branding', async (_req, res) => {
-    res.render('idp-admin/branding', { title: 'Branding', partners: await deps.branding.overview(admin(res)) });
+    res.render('idp-admin/branding', { title: translatorOf(res).t('admin:idp.branding.title'), partners: await deps.branding.overview(admin(res)) });
   });
 
   // A company picked from the list on the overview (a GET form: it only navigates).
@@ -57,15 +59,15 @@ export function brandingRoutes(deps: { branding: BrandingService; previews?: Mai
     res.redirect(303, customerId ? brandingPath(req.params.partnerId, customerId) : '/idp-admin/branding');
   });
 
-  const page = async (res: Response, partnerId: string, customerId: string | undefined, extra: { error?: string; values?: BrandingInput; saved?: string; status?: number }) => {
+  const page = async (res: Response, partnerId: string, customerId: string | undefined, extra: { error?: string | Message; values?: BrandingInput; saved?: Message; status?: number }) => {
     const e = await deps.branding.editor(admin(res), partnerId, customerId);
-    const title = e.customer ? `Branding of ${e.customer.name}` : `Branding of ${e.partner.name}`;
+    const title = translatorOf(res).t('admin:idp.branding.pageTitle', { name: e.customer ? e.customer.name : e.partner.name });
     res.status(extra.status ?? 200).render('idp-admin/branding-edit', {
       title, ...e, values: extra.values ?? e.record ?? {}, error: extra.error, saved: extra.saved, action: brandingPath(partnerId, customerId),
       logoMaxKb: LOGO_MAX_BYTES / 1024,
     });
   };
-  const savedNote = (req: Request) => ({ saved: 'Your changes were saved.', logo: 'The logo was saved.', 'logo-removed': 'The logo was removed.' }[String(req.query.saved)]);
+  const savedNote = (req: Request): Message | undefined => (['saved', 'logo', 'logo-removed'].includes(String(req.query.saved)) ? { key: `admin:idp.branding.savedNote.${String(req.query.saved)}` } : undefined);
 
   for (const path of ['/branding/:partnerId', '/branding/:partnerId/customers/:customerId']) {
     router.get(path, async (req, res) => {
@@ -84,10 +86,10 @@ export function brandingRoutes(deps: { branding: BrandingService; previews?: Mai
       const { partnerId, customerId } = req.params as { partnerId: string; customerId?: string };
       const file = req.file;
       const address = String(req.body?.logoUrl ?? '').trim();
-      const error = (res.locals.uploadError as string | undefined)
+      const error = (res.locals.uploadError as Message | undefined)
         ?? (file?.size ? await deps.branding.setLogo(admin(res), partnerId, customerId, { bytes: file.buffer }, requestContext(req))
           : address ? await deps.branding.setLogo(admin(res), partnerId, customerId, { address }, requestContext(req))
-            : 'Choose an image file to upload, or enter the https address of the logo.');
+            : { key: 'admin:idp.branding.errors.noLogo' });
       if (error) return page(res, partnerId, customerId, { error, status: 422 });
       res.redirect(303, `${brandingPath(partnerId, customerId)}?saved=logo`);
     });
@@ -119,7 +121,7 @@ function mailPreviewRoutes(router: Router, branding: BrandingService, previews: 
         src: `/idp-admin/mail-previews/${enc(partner.id)}/${t.id}/${locale}`,
       })))
       : [];
-    res.render('idp-admin/mail-previews', { title: 'Mail previews', partners, partner, locales: PREVIEW_LOCALES.map((code) => ({ code, name: localeName(code) })), locale, mails });
+    res.render('idp-admin/mail-previews', { title: translatorOf(res).t('admin:idp.previews.title'), partners, partner, locales: PREVIEW_LOCALES.map((code) => ({ code, name: localeName(code) })), locale, mails });
   });
 
   // The mail's HTML on its own, for the preview's frame: its own CSP makes it a sandbox (no

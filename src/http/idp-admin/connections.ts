@@ -4,6 +4,7 @@ import type { AdminUser, StoredConnection } from '../../domain/types.js';
 import type { FieldErrors } from '../../services/connection-input.js';
 import { formStrings } from '../../services/connection-input.js';
 import type { ConnectionAdminService, Kind } from '../../services/connections.js';
+import { translatorOf } from './words.js';
 import { requestContext } from '../middleware/context.js';
 
 const admin = (res: Response) => res.locals.user as AdminUser;
@@ -50,7 +51,7 @@ export function connectionRoutes(deps: { connections: ConnectionAdminService }):
     const id = opts.stored?.id ?? opts.values.id ?? '';
     const settings = opts.stored?.settings;
     res.status(opts.status ?? 200).render('idp-admin/connection-form', {
-      title: opts.stored ? `Connection ${opts.stored.id}` : `New ${kind === 'oidc' ? 'OpenID Connect' : 'SAML'} connection`,
+      title: opts.stored ? translatorOf(res).t('admin:idp.connections.pageTitle', { id: opts.stored.id }) : translatorOf(res).t('admin:idp.connections.newTitle', { kind: kind === 'oidc' ? 'OpenID Connect' : 'SAML' }),
       kind, stored: opts.stored, values: opts.values, errors: opts.errors ?? {}, saved: !!opts.saved,
       partners: await svc.partners(admin(res)),
       endpoints: id ? svc.endpoints(id) : undefined,
@@ -61,7 +62,7 @@ export function connectionRoutes(deps: { connections: ConnectionAdminService }):
 
   router.get('/connections', async (req, res) => {
     res.render('idp-admin/connections', {
-      title: 'Sign-in connections', rows: await svc.list(admin(res)),
+      title: translatorOf(res).t('admin:idp.connections.title'), rows: await svc.list(admin(res)),
       deleted: typeof req.query.deleted === 'string' ? req.query.deleted : undefined,
     });
   });
@@ -83,7 +84,7 @@ export function connectionRoutes(deps: { connections: ConnectionAdminService }):
   router.get('/connections/:id', async (req, res) => {
     const configured = svc.configuredOne(req.params.id);
     if (configured) {
-      res.render('idp-admin/connection-configured', { title: `Connection ${configured.id}`, connection: configured, endpoints: svc.endpoints(configured.id) });
+      res.render('idp-admin/connection-configured', { title: translatorOf(res).t('admin:idp.connections.pageTitle', { id: configured.id }), connection: configured, endpoints: svc.endpoints(configured.id) });
       return;
     }
     const stored = await svc.get(admin(res), req.params.id);

@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import { translatorOf } from './words.js';
 
 /**
  * Lets through only a signed-in admin whose connection granted `role`; anyone else signed in gets
@@ -12,7 +13,8 @@ export function requireRole(role: 'partner-admin' | 'idp-admin'): RequestHandler
       return;
     }
     if (!user.roles.includes(role)) {
-      res.status(403).render('errors/error', { title: 'No access', status: 403, user, message: 'Your role does not include these pages. Ask your administrator.' });
+      const t = translatorOf(res).t;
+      res.status(403).render('errors/error', { title: t('admin:noAccess.title'), status: 403, user, message: t('admin:idp.noAccess') });
       return;
     }
     res.locals.user = user;
@@ -32,7 +34,7 @@ export function idpAdminRoutes(pages: Router[] = []): Router {
     next();
   });
   router.get('/', (_req, res) => {
-    res.render('idp-admin/index', { title: 'IdP admin' });
+    res.render('idp-admin/index', { title: translatorOf(res).t('admin:idp.title') });
   });
   for (const page of pages) router.use(page);
   return router;

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AdminUser, SyncState } from '../../domain/types.js';
 import { SYNC_STATES, type SyncAdminService, type SyncFilter } from '../../services/sync-admin.js';
-import { STATE_WORDS } from '../../services/sync-words.js';
+import { translatorOf } from './words.js';
 import { requestContext } from '../middleware/context.js';
 
 const admin = (res: Response) => res.locals.user as AdminUser;
@@ -35,7 +35,7 @@ export function syncRoutes(deps: { sync: SyncAdminService }): Router {
     const { rows, partners, customers } = await deps.sync.list(admin(res), filter);
     const flash = req.session.flash;
     delete req.session.flash;
-    res.render('idp-admin/sync', { title: 'Sync', rows, partners, customers, filter, states: STATE_WORDS, flash });
+    res.render('idp-admin/sync', { title: translatorOf(res).t('admin:idp.sync.title'), rows, partners, customers, filter, states: SYNC_STATES, flash });
   });
 
   const action = (run: (req: Request, res: Response) => Promise<string>) => async (req: Request, res: Response) => {

@@ -1,7 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../domain/errors.js';
 import type { AdminUser } from '../../domain/types.js';
-import type { IssuedWebhookSecret, WebhookInput, WebhookService } from '../../services/webhooks.js';
+import type { Message } from '../../i18n/index.js';
+import { WebhookInputError, type IssuedWebhookSecret, type WebhookInput, type WebhookService } from '../../services/webhooks.js';
+import { translatorOf } from './words.js';
 import { requestContext } from '../middleware/context.js';
 import { noStore } from '../middleware/security.js';
 
@@ -9,7 +11,7 @@ const manager = (res: Response) => ({ admin: res.locals.user as AdminUser });
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
 
-interface Form { error?: string; name: string; url: string; events: string[]; partnerId: string }
+interface Form { error?: string | Message; name: string; url: string; events: string[]; partnerId: string }
 
 const formOf = (req: Request): Form => ({
   name: String(req.body?.name ?? ''), url: String(req.body?.url ?? ''), events: list(req.body?.events), partnerId: String(req.body?.partnerId ?? ''),
@@ -18,15 +20,12 @@ const formOf = (req: Request): Form => ({
 const inputOf = (f: Form): WebhookInput => ({ name: f.name, url: f.url, events: f.events, ...(f.partnerId ? { partnerId: f.partnerId } : {}) });
 
 /** Fixed words for what the last action did: nothing from the query string is echoed. */
-const NOTICES: Record<string, string> = {
-  test: 'A test event is on its way; its delivery shows below in a moment.',
-  redelivery: 'The event is queued again; the new delivery shows below.',
-  disabled: 'The subscription is disabled: it gets no new events, and deliveries still queued will not be sent.',
-  enabled: 'The subscription is enabled again.',
-  saved: 'The subscription was saved.',
-};
+const NOTICES = new Set(['test', 'redelivery', 'disabled', 'enabled', 'saved']);
 
 const isValidation = (e: unknown): e is AppError => e instanceof AppError && e.code === 'VALIDATION';
+
+/** The form's message by its key when the service gave one, so it shows in the page's language. */
+const messageOf = (e: AppError): string | Message => (e instanceof WebhookInputError ? e.text : e.message);
 
 /** IdP admin pages: webhook subscriptions — list, create (secret shown once), edit, rotate, delete, delivery log. */
 export function webhookRoutes(deps: { webhooks: WebhookService }): Router {
@@ -37,7 +36,7 @@ export function webhookRoutes(deps: { webhooks: WebhookService }): Router {
     const by = manager(res);
     const [subscriptions, choices] = await Promise.all([webhooks.list(by), webhooks.choices(by)]);
     res.status(status).render('idp-admin/webhooks', {
-      title: 'Webhooks', subscriptions, ...choices, partnerNames: Object.fromEntries(choices.partners.map((p) => [p.id, p.name])),
+      title: translatorOf(res).t('admin:idp.webhooks.title'), subscriptions, ...choices, partnerNames: Object.fromEntries(choices.partners.map((p) => [p.id, p.name])),
       form: form ?? { name: '', url: '', events: [], partnerId: '' },
       deleted: req.query.deleted === '1',
     });
@@ -48,15 +47,15 @@ export function webhookRoutes(deps: { webhooks: WebhookService }): Router {
     const id = String(req.params.id);
     const [{ subscription, deliveries }, choices] = await Promise.all([webhooks.get(by, id), webhooks.choices(by)]);
     res.status(status).render('idp-admin/webhook', {
-      title: `Webhook ${subscription.name}`, subscription, deliveries, ...choices,
+      title: translatorOf(res).t('admin:idp.webhooks.pageTitle', { name: subscription.name }), subscription, deliveries, ...choices,
       partnerNames: Object.fromEntries(choices.partners.map((p) => [p.id, p.name])),
       form: form ?? { name: subscription.name, url: subscription.url, events: subscription.events, partnerId: subscription.partnerId ?? '' },
-      notice: typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined,
+      notice: typeof req.query.done === 'string' && NOTICES.has(req.query.done) ? { key: `admin:idp.webhooks.notice.${req.query.done}` } : undefined,
     });
   }
 
   function secretPage(res: Response, issued: IssuedWebhookSecret, rotated: boolean) {
-    res.status(rotated ? 200 : 201).render('idp-admin/webhook-secret', { title: 'Webhook signing secret', ...issued, rotated });
+    res.status(rotated ? 200 : 201).render('idp-admin/webhook-secret', { title: translatorOf(res).t('admin:idp.webhooks.secretPageTitle'), ...issued, rotated });
   }
 
   const back = (res: Response, id: string, done: string) => res.redirect(303, `/idp-admin/webhooks/${encodeURIComponent(id)}?done=${done}`);
@@ -69,7 +68,7 @@ export function webhookRoutes(deps: { webhooks: WebhookService }): Router {
       secretPage(res, await webhooks.create(manager(res), inputOf(form), requestContext(req)), false);
     } catch (e) {
       if (!isValidation(e)) throw e;
-      await listPage(req, res, 422, { ...form, error: e.message });
+      await listPage(req, res, 422, { ...form, error: messageOf(e) });
     }
   });
 
@@ -82,7 +81,7 @@ export function webhookRoutes(deps: { webhooks: WebhookService }): Router {
       back(res, s.id, 'saved');
     } catch (e) {
       if (!isValidation(e)) throw e;
-      await detailPage(req, res, 422, { ...form, error: e.message });
+      await detailPage(req, res, 422, { ...form, error: messageOf(e) });
     }
   });
 
