@@ -64,7 +64,7 @@ export class I18n {
     const t = (key: string, params?: Record<string, unknown>) => {
       // Only a fallback text as parameter (the templates' `tr(key, default)`) is as fixed as none.
       const fallback = params && Object.keys(params).length === 1 && typeof params.defaultValue === 'string' ? params.defaultValue : undefined;
-      if (params !== undefined && fallback === undefined && Object.keys(params).length > 0) return fixed(key, params) as string;
+      if (params !== undefined && fallback === undefined && Object.keys(params).length > 0) return this.withParams(locale, key, params, false) ?? fixed(key, params) as string;
       const slot = fallback === undefined ? key : `${key}\0${fallback}`;
       let text = plain.get(slot);
       if (text === undefined) {
@@ -76,7 +76,7 @@ export class I18n {
     const translator: Translator = {
       locale,
       t,
-      html: (key, params) => fixed(key, { ...params, interpolation: { escapeValue: true } }) as string,
+      html: (key, params) => this.withParams(locale, key, params ?? {}, true) ?? fixed(key, { ...params, interpolation: { escapeValue: true } }) as string,
       text: (key, params) => markupFree(t, key, params),
       message: (m) => t(m.key, m.params),
       has: (key) => this.instance.exists(key, { lng: locale }),
@@ -85,7 +85,67 @@ export class I18n {
     this.cache.set(locale, translator);
     return translator;
   }
+
+  private readonly numeric = new Map<string, string>();
+  private readonly templates = new Map<string, string | null>();
+
+  /**
+   * The same text as i18next for the two kinds of parameterised look-ups a page makes, without its
+   * per-call work; `undefined` sends the call to i18next. Numbers only (requirements: plurals
+   * included) are kept by value, they repeat on every page; a plain `{{name}}` template with text
+   * values (a login, a date) is filled in here. test/unit/i18n-fast-path.test.ts compares both ways.
+   */
+  private withParams(locale: Locale, key: string, params: Record<string, unknown>, escape: boolean): string | undefined {
+    const names = Object.keys(params);
+    if (names.length === 0 || names.some((n) => n !== 'count' && RESERVED.has(n))) return undefined;
+    if (names.every((n) => typeof params[n] === 'number')) {
+      const slot = `${locale}\0${escape ? 1 : 0}\0${key}\0${JSON.stringify(params)}`;
+      let text = this.numeric.get(slot);
+      if (text === undefined) {
+        const fixed = this.instance.getFixedT(locale);
+        text = (escape ? fixed(key, { ...params, interpolation: { escapeValue: true } }) : fixed(key, params)) as string;
+        if (this.numeric.size < 10_000) this.numeric.set(slot, text);
+      }
+      return text;
+    }
+    if ('count' in params) return undefined;
+    const template = this.template(locale, key);
+    if (!template) return undefined;
+    let missing = false;
+    const text = template.replace(PLACEHOLDER, (_m, name: string) => {
+      const value = params[name];
+      if (typeof value === 'number') return String(value);
+      if (typeof value !== 'string' || value.includes('{{') || value.includes('$t(')) {
+        missing = true;
+        return '';
+      }
+      return escape ? escapeHtml(value) : value;
+    });
+    return missing ? undefined : text;
+  }
+
+  /** The resource text of a key when it has nothing but `{{name}}` placeholders (no plurals, nesting, formats). */
+  private template(locale: Locale, key: string): string | null {
+    const slot = `${locale}\0${key}`;
+    let template = this.templates.get(slot);
+    if (template === undefined) {
+      const [ns, path] = key.includes(':') ? [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)] : ['public', key];
+      const plural = ['zero', 'one', 'two', 'few', 'many', 'other'].some((c) => this.instance.getResource(locale, ns, `${path}_${c}`) !== undefined || this.instance.getResource('en', ns, `${path}_${c}`) !== undefined);
+      const found: unknown = this.instance.getResource(locale, ns, path) ?? this.instance.getResource('en', ns, path);
+      template = !plural && typeof found === 'string' && !found.includes('$t(') && !found.includes('{{-')
+        && [...found.matchAll(/\{\{([^}]*)\}\}/g)].every((m) => /^\w+$/.test(m[1] ?? '')) ? found : null;
+      if (this.templates.size < 10_000) this.templates.set(slot, template);
+    }
+    return template;
+  }
 }
+
+const PLACEHOLDER = /\{\{(\w+)\}\}/g;
+/** Options i18next reads from the parameters: those calls go to i18next (`count` only when it is not all numbers). */
+const RESERVED = new Set(['count', 'context', 'defaultValue', 'lng', 'lngs', 'ns', 'ordinal', 'replace', 'interpolation', 'returnObjects', 'joinArrays', 'postProcess', 'keySeparator', 'nsSeparator', 'fallbackLng']);
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '/': '&#x2F;' };
+/** i18next's own escaping, character for character. */
+const escapeHtml = (s: string) => s.replace(/[&<>"'/]/g, (c) => HTML_ENTITIES[c] ?? c);
 
 /**
  * Drops the resource's own tags but never a parameter's text (a company called "A <b> Co" stays so):

@@ -10,6 +10,8 @@ import { PLAIN_MAIL_BRAND, type MailBrand } from './brand.js';
 import { PollingLoop } from '../lib/polling.js';
 
 const MAX_ATTEMPTS = 6;
+/** Mails on their way at once; the SMTP pool sends over a few connections and queues the rest. */
+const SENDING = 32;
 
 /**
  * Mails wait in the store's outbox, sealed (a reset mail carries a live link), and a worker
@@ -78,29 +80,46 @@ export class MailOutbox implements Notifier {
     return this.loop.stop();
   }
 
+  /**
+   * Keeps up to SENDING mails in flight and claims more as each one finishes, rather than waiting
+   * for a whole batch: one slow answer no longer holds up the nine beside it, and the SMTP pool's
+   * connections and the store's group commits stay busy.
+   */
   private async drain(): Promise<void> {
-    const { store, clock, box, transport, logger } = this.deps;
+    const { store, clock } = this.deps;
+    const inFlight = new Set<Promise<void>>();
     for (;;) {
-      const batch = await store.claimMail(clock.now().toISOString(), 10);
-      if (!batch.length) return;
-      await Promise.all(batch.map(async (mail) => {
-        try {
-          await transport.send(JSON.parse(box.open(mail.sealed)) as MailMessage);
-          await store.finishMail(mail.id, { ok: true, at: clock.now().toISOString() });
-          await this.deps.onOutcome?.(mail, 'sent');
-        } catch (e) {
-          const error = (e as Error).message.slice(0, 200);
-          // A 5xx answer (no such mailbox, rejected) is a bounce: sending again cannot help.
-          const code = (e as { responseCode?: number }).responseCode;
-          const permanent = typeof code === 'number' && code >= 500 && code < 600;
-          const retry = !permanent && mail.attempts < MAX_ATTEMPTS;
-          logger.warn({ mailId: mail.id, kind: mail.kind, attempt: mail.attempts, error }, retry ? 'mail delivery failed; will retry' : 'mail delivery failed; giving up');
-          await store.finishMail(mail.id, retry
-            ? { ok: false, error, retryAt: new Date(clock.now().getTime() + 2 ** mail.attempts * 5000).toISOString() }
-            : { ok: false, error });
-          await this.deps.onOutcome?.(mail, retry ? 'retry' : permanent ? 'bounced' : 'failed', error);
-        }
-      }));
+      const room = SENDING - inFlight.size;
+      // Claiming scans the outbox: only when a good share of the slots is free, not for every one.
+      const batch = room >= SENDING / 4 || inFlight.size === 0 ? await store.claimMail(clock.now().toISOString(), room) : [];
+      for (const mail of batch) {
+        const sending: Promise<void> = this.deliver(mail)
+          .catch((e: unknown) => this.deps.logger.warn({ mailId: mail.id, error: (e as Error).message }, 'mail outcome could not be stored'))
+          .finally(() => inFlight.delete(sending));
+        inFlight.add(sending);
+      }
+      if (!inFlight.size) return;
+      if (!batch.length || inFlight.size >= SENDING * 3 / 4) await Promise.race(inFlight);
+    }
+  }
+
+  private async deliver(mail: OutboxMail): Promise<void> {
+    const { store, clock, box, transport, logger } = this.deps;
+    try {
+      await transport.send(JSON.parse(box.open(mail.sealed)) as MailMessage);
+      await store.finishMail(mail.id, { ok: true, at: clock.now().toISOString() });
+      await this.deps.onOutcome?.(mail, 'sent');
+    } catch (e) {
+      const error = (e as Error).message.slice(0, 200);
+      // A 5xx answer (no such mailbox, rejected) is a bounce: sending again cannot help.
+      const code = (e as { responseCode?: number }).responseCode;
+      const permanent = typeof code === 'number' && code >= 500 && code < 600;
+      const retry = !permanent && mail.attempts < MAX_ATTEMPTS;
+      logger.warn({ mailId: mail.id, kind: mail.kind, attempt: mail.attempts, error }, retry ? 'mail delivery failed; will retry' : 'mail delivery failed; giving up');
+      await store.finishMail(mail.id, retry
+        ? { ok: false, error, retryAt: new Date(clock.now().getTime() + 2 ** mail.attempts * 5000).toISOString() }
+        : { ok: false, error });
+      await this.deps.onOutcome?.(mail, retry ? 'retry' : permanent ? 'bounced' : 'failed', error);
     }
   }
 }

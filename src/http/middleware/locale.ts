@@ -40,9 +40,22 @@ export function useLocale(req: Request, res: Response, preferences: readonly str
     tm: tr.message,
     dateTime: tr.dateTime,
     translator: tr,
-    languages: supported.map((code) => ({ code, name: LOCALE_NAMES[code], current: code === locale })),
+    languages: switcher(supported, locale),
   });
   return locale;
+}
+
+/** The switcher's entries per language list and current language: built once, read by every page. */
+const switchers = new Map<readonly Locale[], Map<Locale, ReadonlyArray<{ code: Locale; name: string; current: boolean }>>>();
+function switcher(supported: readonly Locale[], locale: Locale) {
+  let byLocale = switchers.get(supported);
+  if (!byLocale) switchers.set(supported, byLocale = new Map());
+  let entries = byLocale.get(locale);
+  if (!entries) {
+    entries = Object.freeze(supported.map((code) => Object.freeze({ code, name: LOCALE_NAMES[code], current: code === locale })));
+    byLocale.set(locale, entries);
+  }
+  return entries;
 }
 
 /** The error page may be reached before the middleware ran (a malformed body): give it a language all the same. */
