@@ -41,3 +41,31 @@ export class PollingLoop {
     await this.running;
   }
 }
+
+/**
+ * A worker whose passes run on a PollingLoop: `drain()` is one pass; `start`, `kick` and `stop`
+ * are the loop's.
+ */
+export abstract class PolledWorker {
+  private readonly loop: PollingLoop;
+
+  constructor(opts: { pollMs: number; logger: Logger; failure: string }) {
+    this.loop = new PollingLoop(() => this.drain(), opts);
+  }
+
+  protected abstract drain(): Promise<void>;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Runs a pass now, or right after the one in progress. */
+  kick(): void {
+    this.loop.kick();
+  }
+
+  /** Stops polling and waits for the pass in flight. */
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+}

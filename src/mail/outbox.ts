@@ -7,7 +7,7 @@ import type {
 import type { Logger } from '../sync/contract.js';
 import type { MailMessages } from './messages.js';
 import { PLAIN_MAIL_BRAND, type MailBrand } from './brand.js';
-import { PollingLoop } from '../lib/polling.js';
+import { PolledWorker } from '../lib/polling.js';
 
 const MAX_ATTEMPTS = 6;
 /** Mails on their way at once; the SMTP pool sends over a few connections and queues the rest. */
@@ -17,9 +17,7 @@ const SENDING = 32;
  * Mails wait in the store's outbox, sealed (a reset mail carries a live link), and a worker
  * delivers them off the request path, retrying with backoff.
  */
-export class MailOutbox implements Notifier {
-  private readonly loop: PollingLoop;
-
+export class MailOutbox extends PolledWorker implements Notifier {
   constructor(
     private readonly deps: {
       store: Store;
@@ -35,7 +33,7 @@ export class MailOutbox implements Notifier {
       brandFor?: (partnerId: string, accountId?: string) => Promise<MailBrand>;
     },
   ) {
-    this.loop = new PollingLoop(() => this.drain(), { pollMs: deps.pollMs, logger: deps.logger, failure: 'mail delivery pass failed; will try again' });
+    super({ pollMs: deps.pollMs, logger: deps.logger, failure: 'mail delivery pass failed; will try again' });
   }
 
   async resetLink(mail: ResetLinkMail, partnerId: string, accountId?: string): Promise<void> {
@@ -67,25 +65,12 @@ export class MailOutbox implements Notifier {
     this.kick();
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  /** Runs a delivery pass now, or right after the one in progress. */
-  kick(): void {
-    this.loop.kick();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
   /**
    * Keeps up to SENDING mails in flight and claims more as each one finishes, rather than waiting
    * for a whole batch: one slow answer no longer holds up the nine beside it, and the SMTP pool's
    * connections and the store's group commits stay busy.
    */
-  private async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     const { store, clock } = this.deps;
     const inFlight = new Set<Promise<void>>();
     for (;;) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PollingLoop } from '../lib/polling.js';
+import { PolledWorker } from '../lib/polling.js';
 import type { Account, SyncRecord, SyncTarget } from '../domain/types.js';
 import type { Clock, DirectorySync, Store, TargetOutcome } from '../domain/ports.js';
 import type { SecretBox } from '../domain/secretbox.js';
@@ -48,25 +48,11 @@ export interface SyncOutboxDeps {
  * worker retries them with backoff until every target took its password or the lifetime ran out.
  * It also delivers the request's own first attempt (`deliver`), so both paths record alike.
  */
-export class SyncOutbox {
-  private readonly loop: PollingLoop;
+export class SyncOutbox extends PolledWorker {
   private prunedAt = 0;
 
   constructor(private readonly deps: SyncOutboxDeps) {
-    this.loop = new PollingLoop(() => this.drain(), { pollMs: deps.pollMs, logger: deps.logger, failure: 'password sync pass failed; will try again' });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  /** Runs a pass now, or right after the one in progress. */
-  kick(): void {
-    this.loop.kick();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
+    super({ pollMs: deps.pollMs, logger: deps.logger, failure: 'password sync pass failed; will try again' });
   }
 
   /** Writes the password to the secondaries `leaseId` holds, in parallel, and records each answer. */
@@ -96,7 +82,7 @@ export class SyncOutbox {
     return (await this.deps.store.getSync(sync.partnerId, sync.id)) ?? sync;
   }
 
-  private async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     const { store, timings } = this.deps;
     await this.prune();
     for (;;) {

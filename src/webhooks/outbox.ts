@@ -1,4 +1,4 @@
-import { PollingLoop } from '../lib/polling.js';
+import { PolledWorker } from '../lib/polling.js';
 import type { Clock, Store, WebhookNext } from '../domain/ports.js';
 import type { SecretBox } from '../domain/secretbox.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/types.js';
@@ -52,28 +52,14 @@ export function retryAfterMs(value: string | null, now: Date): number | undefine
  * secret: a 2xx answer delivers, anything else is retried with backoff until the attempts or the
  * time run out. Every try goes into the delivery's log.
  */
-export class WebhookOutbox {
-  private readonly loop: PollingLoop;
+export class WebhookOutbox extends PolledWorker {
   private prunedAt = 0;
 
   constructor(private readonly deps: WebhookOutboxDeps) {
-    this.loop = new PollingLoop(() => this.drain(), { pollMs: deps.pollMs, logger: deps.logger, failure: 'webhook delivery pass failed; will try again' });
+    super({ pollMs: deps.pollMs, logger: deps.logger, failure: 'webhook delivery pass failed; will try again' });
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  kick(): void {
-    this.loop.kick();
-  }
-
-  /** Stops polling and waits for the deliveries in flight. */
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  private async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     const { store, clock, timings } = this.deps;
     await this.prune();
     for (;;) {
