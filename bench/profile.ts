@@ -1,31 +1,17 @@
 // Profiles the hosted page GET and reset issuing: `node --cpu-prof --import tsx bench/profile.ts`,
 // then open the .cpuprofile in Chrome DevTools. Smaller than `npm run bench`, for finding hot spots.
 import { rmSync } from 'node:fs';
-import { pino } from 'pino';
-import { validateConfig } from '../src/config/load.js';
-import type { AdminUser } from '../src/domain/types.js';
-import { startServer } from '../src/server.js';
-import { freePort } from '../test/support/product.js';
 import { buildFixture } from './fixtures.js';
 import { load, pool } from './measure.js';
+import { benchAdmin, startBenchServer } from './server.js';
 import { startSink } from './sink.js';
 
 const fixture = await buildFixture(Number(process.env.BENCH_ACCOUNTS ?? 20_000), 400);
 const sink = await startSink();
-const port = await freePort();
-const running = await startServer(validateConfig({
-  env: 'test',
-  server: { host: '127.0.0.1', port, publicUrl: `http://127.0.0.1:${port}` },
-  dataDir: fixture.dataDir,
-  directories: [{ id: 'bench-directory', plugin: 'local-directory', config: { file: 'directory.json' } }],
-  mail: { transport: { type: 'smtp', host: '127.0.0.1', port: sink.port, pool: true }, pollMs: 50 },
-  rateLimits: Object.fromEntries(['issuePerAccount', 'issuePerIp', 'redeemPerToken', 'redeemPerIp', 'adminIssuePerAdmin'].map((b) => [b, { points: 1e9, seconds: 60 }])),
-  log: { level: 'warn' },
-}, 'bench'), { logger: pino({ level: 'warn' }) });
-const admin = (partnerId: string): AdminUser => ({ sub: 'bench', connectionId: 'bench', partnerId, email: 'bench@bench.example', name: 'Bench', roles: ['partner-admin'] });
+const { port, running } = await startBenchServer(fixture.dataDir, sink.port);
 const issue = (i: number) => {
   const a = fixture.accounts[i % fixture.accounts.length]!;
-  return running.services.reset.issue(admin(a.partnerId), a.customerId, a.id, { ip: '127.0.0.1', userAgent: 'bench' });
+  return running.services.reset.issue(benchAdmin(a.partnerId), a.customerId, a.id, { ip: '127.0.0.1', userAgent: 'bench' });
 };
 await issue(0);
 await sink.waitForCount(1, 10_000);

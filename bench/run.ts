@@ -3,15 +3,12 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import express from 'express';
-import { pino } from 'pino';
-import { validateConfig } from '../src/config/load.js';
-import type { AdminUser } from '../src/domain/types.js';
-import { startServer } from '../src/server.js';
 import { HttpClient, formFields } from '../test/support/http-client.js';
 import { freePort } from '../test/support/product.js';
 import { coldStart } from './cold-start.js';
 import { buildFixture } from './fixtures.js';
 import { load, pool, withLoopDelay, withPeakRss } from './measure.js';
+import { benchAdmin, startBenchServer } from './server.js';
 import { startSink } from './sink.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
@@ -33,21 +30,11 @@ const sink = await startSink();
 const cold = await coldStart(fixture.dataDir, await freePort(), sink.port);
 log(`cold start: ${cold.ms} ms to /readyz (${cold.runtime}), RSS ${cold.rssMb} MB`);
 
-const port = await freePort();
-const running = await startServer(validateConfig({
-  env: 'test',
-  server: { host: '127.0.0.1', port, publicUrl: `http://127.0.0.1:${port}` },
-  dataDir: fixture.dataDir,
-  directories: [{ id: 'bench-directory', plugin: 'local-directory', config: { file: 'directory.json' } }],
-  mail: { transport: { type: 'smtp', host: '127.0.0.1', port: sink.port, pool: true }, pollMs: 50 },
-  rateLimits: Object.fromEntries(['issuePerAccount', 'issuePerIp', 'redeemPerToken', 'redeemPerIp', 'adminIssuePerAdmin'].map((b) => [b, { points: 1e9, seconds: 60 }])),
-  log: { level: 'warn' },
-}, 'bench'), { logger: pino({ level: 'warn' }) });
-const admin = (partnerId: string): AdminUser => ({ sub: 'bench', connectionId: 'bench', partnerId, email: 'bench@bench.example', name: 'Bench', roles: ['partner-admin'] });
+const { port, running } = await startBenchServer(fixture.dataDir, sink.port);
 const ctx = { ip: '127.0.0.1', userAgent: 'bench' };
 const issue = (i: number) => {
   const a = fixture.accounts[i % fixture.accounts.length]!;
-  return running.services.reset.issue(admin(a.partnerId), a.customerId, a.id, ctx);
+  return running.services.reset.issue(benchAdmin(a.partnerId), a.customerId, a.id, ctx);
 };
 
 // 1. Hosted page vs bare Express serving the same bytes.
