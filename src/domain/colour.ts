@@ -39,7 +39,14 @@ export interface BrandColours {
   buttonOnDark: boolean;
 }
 
-export type ColourCheck = { ok: true; colours: BrandColours } | { ok: false; message: string };
+/** A refusal's words by resource key and parameters (the i18n layer's `Message`), for a page in the reader's language. */
+export interface ColourText {
+  key: string;
+  params: Record<string, string | number>;
+}
+
+/** A refusal carries the English words in `message` and the same words by key in `text`. */
+export type ColourCheck = { ok: true; colours: BrandColours } | { ok: false; message: string; text: ColourText };
 
 /**
  * Whether `hex` can be the primary colour: its button must stand out from the white page and carry
@@ -51,11 +58,19 @@ export function checkBrandColour(hex: string): ColourCheck {
   const onPrimary = white >= black ? '#ffffff' : '#000000';
   const text = Math.max(white, black);
   if (text < TEXT_CONTRAST) {
-    return { ok: false, message: `No text colour is readable on ${hex}: white gives ${white.toFixed(2)}:1 and black ${black.toFixed(2)}:1, and at least ${TEXT_CONTRAST}:1 is needed. Choose a lighter or darker shade.` };
+    return {
+      ok: false,
+      message: `No text colour is readable on ${hex}: white gives ${white.toFixed(2)}:1 and black ${black.toFixed(2)}:1, and at least ${TEXT_CONTRAST}:1 is needed. Choose a lighter or darker shade.`,
+      text: { key: 'admin:idp.branding.errors.unreadableOn', params: { colour: hex, white: white.toFixed(2), black: black.toFixed(2), needed: TEXT_CONTRAST } },
+    };
   }
   const page = contrastRatio(hex, LIGHT_SURFACE);
   if (page < SHAPE_CONTRAST) {
-    return { ok: false, message: `${hex} is too light to see against the white page (${page.toFixed(2)}:1; buttons need at least ${SHAPE_CONTRAST}:1). Choose a darker shade.` };
+    return {
+      ok: false,
+      message: `${hex} is too light to see against the white page (${page.toFixed(2)}:1; buttons need at least ${SHAPE_CONTRAST}:1). Choose a darker shade.`,
+      text: { key: 'admin:idp.branding.errors.tooLight', params: { colour: hex, ratio: page.toFixed(2), needed: SHAPE_CONTRAST } },
+    };
   }
   return {
     ok: true,

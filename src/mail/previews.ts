@@ -3,10 +3,11 @@ import { LOCALES, LOCALE_NAMES } from '../i18n/index.js';
 import type { MailBrand } from './brand.js';
 import type { MailMessages } from './messages.js';
 
+/** `label` is the English name; `labelKey` the same name in the console's language. */
 export const PREVIEW_TEMPLATES = [
-  { id: 'reset-link', label: 'Reset link (sent by an administrator)' },
-  { id: 'reset-link-self-service', label: 'Reset link (asked for by the user)' },
-  { id: 'password-changed', label: 'Password changed' },
+  { id: 'reset-link', label: 'Reset link (sent by an administrator)', labelKey: 'admin:idp.previews.templates.resetLink' },
+  { id: 'reset-link-self-service', label: 'Reset link (asked for by the user)', labelKey: 'admin:idp.previews.templates.resetLinkSelfService' },
+  { id: 'password-changed', label: 'Password changed', labelKey: 'admin:idp.previews.templates.passwordChanged' },
 ] as const;
 export type PreviewTemplate = (typeof PREVIEW_TEMPLATES)[number]['id'];
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, notFound } from '../domain/errors.js';
+import { sharedI18n, type Message } from '../i18n/index.js';
 import type { Clock, RequestContext, Store } from '../domain/ports.js';
 import { API_SCOPES, type AdminUser, type ApiClient, type ApiScope } from '../domain/types.js';
 import type { AuditLog } from './audit.js';
@@ -24,7 +25,17 @@ const TOUCH_EVERY_MS = 60_000;
 const NO_HASH = Buffer.alloc(32);
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
-const validation = (message: string) => new AppError('VALIDATION', 422, message);
+/** Refused input: English in `message` (the API's and the command line's answer), the same words by key in `text` for the console. */
+export class ApiClientInputError extends AppError {
+  readonly text: Message;
+  constructor(text: Message) {
+    super('VALIDATION', 422, sharedI18n().for('en').message(text));
+    this.text = text;
+  }
+}
+
+const validation = (key: string, params?: Message['params']) =>
+  new ApiClientInputError({ key: `admin:idp.apiClients.errors.${key}`, ...(params ? { params } : {}) });
 
 function view(c: ApiClient): ApiClientView {
   const { secretHash: _hidden, ...rest } = c;
@@ -69,13 +80,13 @@ export class ApiClientService {
   async create(by: ClientManager, input: { name: string; scopes: string[]; partnerId?: string }, ctx?: RequestContext): Promise<IssuedCredentials> {
     const actor = this.actor(by);
     const name = input.name.trim();
-    if (!name || name.length > 100) throw validation('Give the client a name of up to 100 characters.');
+    if (!name || name.length > 100) throw validation('name');
     const scopes = [...new Set(input.scopes)];
     const unknown = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
-    if (unknown.length) throw validation(`Unknown scope ${unknown.join(', ')}; choose from ${API_SCOPES.join(', ')}.`);
-    if (!scopes.length) throw validation('Choose at least one scope.');
+    if (unknown.length) throw validation('unknownScope', { unknown: unknown.join(', '), known: API_SCOPES.join(', ') });
+    if (!scopes.length) throw validation('noScope');
     const partnerId = input.partnerId?.trim() || undefined;
-    if (partnerId && !(await this.deps.store.getPartner(partnerId))) throw validation(`There is no partner ${partnerId}.`);
+    if (partnerId && !(await this.deps.store.getPartner(partnerId))) throw validation('noPartner', { partner: partnerId });
 
     const { secret, secretHash } = newSecret();
     const client: ApiClient = {

@@ -151,7 +151,7 @@ export class BrandingService {
       colour = parseHexColour(v.primaryColor);
       if (!colour) return refused('colour');
       const checked = checkBrandColour(colour);
-      if (!checked.ok) return checked.message;
+      if (!checked.ok) return checked.text;
     }
     if (v.supportEmail && (!EMAIL.test(v.supportEmail) || v.supportEmail.length > 254)) return refused('supportEmail');
     if (v.supportUrl && !isHttpsUrl(v.supportUrl)) return refused('supportUrl');

@@ -3,6 +3,7 @@ import { AppError, notFound } from '../domain/errors.js';
 import type { Clock, RequestContext, Store } from '../domain/ports.js';
 import type { SecretBox } from '../domain/secretbox.js';
 import type { AdminUser, StoredConnection, StoredOidcSettings, StoredSamlSettings } from '../domain/types.js';
+import type { Message } from '../i18n/index.js';
 import type { AuditLog } from './audit.js';
 import { fieldErrors, oidcForm, samlForm, type FieldErrors, type OidcForm, type SamlForm } from './connection-input.js';
 
@@ -32,6 +33,9 @@ export interface ConnectionRow {
 }
 
 export type Kind = 'oidc' | 'saml';
+
+/** A field's message by key, shown in the page's language. */
+const refused = (key: string, params?: Message['params']): Message => ({ key: `admin:idp.connections.errors.${key}`, ...(params ? { params } : {}) });
 export type SaveResult = { ok: true; id: string } | { ok: false; errors: FieldErrors };
 
 /**
@@ -121,9 +125,9 @@ export class ConnectionAdminService {
     if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
     const form = parsed.data;
     const errors: FieldErrors = {};
-    if (!existing && (this.isConfigured(form.id) || await this.deps.store.getConnection(form.id))) errors.id = `The id ${form.id} is taken; choose another.`;
-    if (!(await this.deps.store.getPartner(form.partnerId))) errors.partnerId = 'Choose one of the partners listed.';
-    if (!form.partnerAdminValues.length && !form.idpAdminValues.length) errors.partnerAdminValues = 'Give at least one value that grants a role, or nobody can sign in.';
+    if (!existing && (this.isConfigured(form.id) || await this.deps.store.getConnection(form.id))) errors.id = refused('idTaken', { id: form.id });
+    if (!(await this.deps.store.getPartner(form.partnerId))) errors.partnerId = refused('unknownPartner');
+    if (!form.partnerAdminValues.length && !form.idpAdminValues.length) errors.partnerAdminValues = refused('noRoleValue');
     if (Object.keys(errors).length) return { ok: false, errors };
 
     const settings = kind === 'oidc'
@@ -147,13 +151,13 @@ export class ConnectionAdminService {
 
   private async oidcSettings(f: OidcForm, existing: StoredConnection | undefined, errors: FieldErrors): Promise<StoredOidcSettings | undefined> {
     const before = existing?.settings.type === 'oidc' ? existing.settings : undefined;
-    if (!f.clientSecret && !before) errors.clientSecret = 'Enter the client secret the IdP gave you.';
-    if (!this.deps.allowInsecure && !f.issuer.startsWith('https://')) errors.issuer = 'The issuer must be an https:// URL.';
+    if (!f.clientSecret && !before) errors.clientSecret = refused('clientSecret');
+    if (!this.deps.allowInsecure && !f.issuer.startsWith('https://')) errors.issuer = refused('issuerHttps');
     if (Object.keys(errors).length) return undefined;
     try {
       await this.deps.checks.discoverOidc(f.issuer);
     } catch (e) {
-      errors.issuer = `Discovery failed: ${(e as Error).message}. Check the issuer URL (resetbridge reads <issuer>/.well-known/openid-configuration).`;
+      errors.issuer = refused('discovery', { reason: (e as Error).message });
       return undefined;
     }
     return {
@@ -167,18 +171,18 @@ export class ConnectionAdminService {
   private async samlSettings(f: SamlForm, existing: StoredConnection | undefined, errors: FieldErrors): Promise<StoredSamlSettings | undefined> {
     const before = existing?.settings.type === 'saml' ? existing.settings : undefined;
     if (f.metadataSource === 'url' && !this.deps.allowInsecure && !f.metadataUrl.startsWith('https://')) {
-      errors.metadataUrl = 'The metadata URL must be https:// (the certificates that vouch for every sign-in come from it).';
+      errors.metadataUrl = refused('metadataHttps');
     }
     const keepKey = before?.spKeySealed && !f.spKey;
-    if (f.signAuthnRequests && !f.spKey && !keepKey) errors.spKey = 'Signing AuthnRequests needs the SP private key (PEM).';
-    if (f.signAuthnRequests && !f.spCert && !before?.spCert) errors.spCert = 'Signing AuthnRequests needs the SP certificate (PEM).';
-    if (f.spCert && !isCertificate(f.spCert)) errors.spCert = 'This is not a PEM certificate (-----BEGIN CERTIFICATE-----).';
+    if (f.signAuthnRequests && !f.spKey && !keepKey) errors.spKey = refused('spKeyNeeded');
+    if (f.signAuthnRequests && !f.spCert && !before?.spCert) errors.spCert = refused('spCertNeeded');
+    if (f.spCert && !isCertificate(f.spCert)) errors.spCert = refused('notCertificate');
     if (Object.keys(errors).length) return undefined;
     let idp: StoredSamlSettings['idp'];
     try {
       idp = await this.deps.checks.readSamlMetadata(f.metadataSource === 'url' ? { url: f.metadataUrl } : { xml: f.metadataXml });
     } catch (e) {
-      errors[f.metadataSource === 'url' ? 'metadataUrl' : 'metadataXml'] = `The IdP metadata cannot be used: ${(e as Error).message}.`;
+      errors[f.metadataSource === 'url' ? 'metadataUrl' : 'metadataXml'] = refused('metadataUnusable', { reason: (e as Error).message });
       return undefined;
     }
     const spKeySealed = f.spKey ? this.deps.box.seal(f.spKey) : before?.spKeySealed;

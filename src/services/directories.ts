@@ -1,6 +1,7 @@
 import { AppError, notFound } from '../domain/errors.js';
 import type { DirectoryCatalog, DirectoryStatus, RequestContext, Store } from '../domain/ports.js';
 import type { AdminUser, AuditEvent, Customer, DirectoryBinding, DirectoryTarget } from '../domain/types.js';
+import type { Message } from '../i18n/index.js';
 import type { AuditLog } from './audit.js';
 
 export interface DirectoryOverview extends DirectoryStatus {
@@ -10,6 +11,8 @@ export interface DirectoryOverview extends DirectoryStatus {
 }
 
 const MAPPING = /^(login|email|externalId|[^\s{}]*(\{(login|email|localpart|externalId)\}[^\s{}]*)+)$/;
+
+const refused = (key: string, params?: Message['params']): Message => ({ key: `admin:idp.binding.errors.${key}`, ...(params ? { params } : {}) });
 
 function requireIdpAdmin(admin: AdminUser): void {
   if (!admin.roles.includes('idp-admin')) throw new AppError('FORBIDDEN', 403, 'This page is for IdP administrators.');
@@ -75,28 +78,26 @@ export class DirectoryAdminService {
     return { customer, partnerName: partner?.name ?? partnerId, instances: this.deps.catalog.list().map((d) => d.id) };
   }
 
-  /** Returns a message for the form when the input is not usable; nothing is changed then. */
+  /** Returns a message (by key, for the page's language) when the input is not usable; nothing is changed then. */
   async setBinding(
     admin: AdminUser, partnerId: string, customerId: string,
     input: { instance: string; mapping: string; secondaries?: DirectoryTarget[]; revokeSessions?: boolean }, ctx: RequestContext,
-  ): Promise<string | undefined> {
+  ): Promise<Message | undefined> {
     const { customer } = await this.binding(admin, partnerId, customerId);
     const instance = input.instance.trim();
     const mapping = input.mapping.trim();
-    if (instance && !this.deps.catalog.get(instance)) return 'Choose one of the configured directories.';
-    if (instance && !MAPPING.test(mapping)) {
-      return 'The mapping must be login, email, externalId, or a template such as {login}@corp.example.';
-    }
+    if (instance && !this.deps.catalog.get(instance)) return refused('unknownDirectory');
+    if (instance && !MAPPING.test(mapping)) return refused('mapping');
     // Rows left on "None" are dropped: that is how a secondary is removed.
     const secondaries = (input.secondaries ?? []).map((t) => ({ instance: t.instance.trim(), mapping: t.mapping.trim() })).filter((t) => t.instance);
     const used = new Set([instance]);
     for (const t of secondaries) {
-      if (!this.deps.catalog.get(t.instance)) return 'Choose one of the configured directories for each further directory.';
-      if (used.has(t.instance)) return `The directory ${t.instance} is named twice: each directory can be in a binding once.`;
+      if (!this.deps.catalog.get(t.instance)) return refused('unknownFurther');
+      if (used.has(t.instance)) return refused('namedTwice', { instance: t.instance });
       used.add(t.instance);
-      if (!MAPPING.test(t.mapping)) return `The mapping for ${t.instance} must be login, email, externalId, or a template such as {login}@corp.example.`;
+      if (!MAPPING.test(t.mapping)) return refused('furtherMapping', { instance: t.instance });
     }
-    if (!instance && secondaries.length) return 'Choose the primary directory first: further directories get the password only after it.';
+    if (!instance && secondaries.length) return refused('primaryFirst');
     const binding: DirectoryBinding | undefined = instance
       ? { instance, mapping, ...(secondaries.length ? { secondaries } : {}), ...(input.revokeSessions ? { revokeSessions: true } : {}) }
       : undefined;

@@ -3,6 +3,7 @@
 import { AppError, notFound } from '../domain/errors.js';
 import type { Clock, RequestContext, Store } from '../domain/ports.js';
 import type { AdminUser, Customer, Partner, SyncState } from '../domain/types.js';
+import type { Message } from '../i18n/index.js';
 import type { SyncOutbox } from '../sync/outbox.js';
 import { giveUp, retryNow } from '../sync/outbox-state.js';
 import type { AuditLog } from './audit.js';
@@ -24,6 +25,8 @@ export interface SyncRow extends SyncView {
 const PAGE = 200;
 
 export const SYNC_STATES = Object.keys(STATE_WORDS) as SyncState[];
+
+const result = (key: string, instance: string): Message => ({ key: `admin:idp.sync.results.${key}`, params: { instance } });
 
 function requireIdpAdmin(admin: AdminUser): void {
   if (!admin.roles.includes('idp-admin')) throw new AppError('FORBIDDEN', 403, 'This page is for IdP administrators.');
@@ -58,8 +61,8 @@ export class SyncAdminService {
     return { rows, partners, customers };
   }
 
-  /** Returns words for the page: what happened, or why nothing could. */
-  async retryNow(admin: AdminUser, partnerId: string, syncId: string, instance: string, ctx: RequestContext): Promise<string> {
+  /** Returns words for the page (by key, for its language): what happened, or why nothing could. */
+  async retryNow(admin: AdminUser, partnerId: string, syncId: string, instance: string, ctx: RequestContext): Promise<Message> {
     requireIdpAdmin(admin);
     const now = this.deps.clock.now().toISOString();
     const seen: { verdict: 'done' | 'gone' | 'not-waiting' } = { verdict: 'not-waiting' };
@@ -74,15 +77,13 @@ export class SyncAdminService {
       type: 'sync.retry-requested', outcome: verdict === 'done' ? 'success' : 'failure', actor: `admin:${admin.email}`, partnerId,
       target: `account:${saved.accountId}`, detail: { syncId, instance, result: verdict },
     }, ctx);
-    if (verdict === 'gone') {
-      return `The new password is no longer kept (it is wiped once its time is up), so it cannot be sent to ${instance} again. The user must reset their password again.`;
-    }
-    if (verdict === 'not-waiting') return `${instance} does not need attention for this sync; nothing was changed.`;
+    if (verdict === 'gone') return result('gone', instance);
+    if (verdict === 'not-waiting') return result('notWaiting', instance);
     this.deps.outbox.kick();
-    return `${instance} will be tried again now.`;
+    return result('retrying', instance);
   }
 
-  async giveUp(admin: AdminUser, partnerId: string, syncId: string, instance: string, ctx: RequestContext): Promise<string> {
+  async giveUp(admin: AdminUser, partnerId: string, syncId: string, instance: string, ctx: RequestContext): Promise<Message> {
     requireIdpAdmin(admin);
     const now = this.deps.clock.now().toISOString();
     const seen = { changed: false };
@@ -97,7 +98,7 @@ export class SyncAdminService {
       type: 'sync.given-up', outcome: changed ? 'success' : 'failure', actor: `admin:${admin.email}`, partnerId,
       target: `account:${saved.accountId}`, detail: { syncId, instance, result: changed ? 'given-up' : 'not-waiting' },
     }, ctx);
-    if (!changed) return `${instance} does not need attention for this sync; nothing was changed.`;
-    return `${instance} will not get this password.${saved.sealed ? '' : ' The new password is no longer kept.'}`;
+    if (!changed) return result('notWaiting', instance);
+    return result(saved.sealed ? 'givenUp' : 'givenUpWiped', instance);
   }
 }

@@ -29,7 +29,7 @@ const ENGLISH = [
   'IdP admin', 'Sign-in connections', 'API clients', 'Mail previews', 'All partners', 'Partner</', 'Status</',
   'Directories</h1>', 'Directory of ', 'Branding</', 'Webhooks</', 'New subscription', 'Create subscription', 'Last test',
   'Test connection', 'Any status', 'newest first', 'No API clients yet', 'Create client', 'Save</button>', 'Display name',
-  'Upload a logo', 'Plain-text version', 'Add SAML connection', 'Roles</legend>', 'Further directories', 'Signatures</legend>',
+  'Upload a logo', 'Plain-text version', 'Reset link (', 'Password changed</h2>', 'Add SAML connection', 'Roles</legend>', 'Further directories', 'Signatures</legend>',
 ];
 
 function expectJapanese(res: Res, path: string, japanese: string[]) {
@@ -59,7 +59,7 @@ describe('the IdP admin area in Japanese', () => {
       ['/idp-admin/connections/new?kind=oidc', ['<h1>新しい OpenID Connect 接続</h1>', 'クライアントシークレット']],
       ['/idp-admin/branding', ['<h1>ブランディング</h1>', 'ブランディングを編集']],
       [brandingPath, ['のブランディング</h1>', '表示名', 'ロゴをアップロード']],
-      ['/idp-admin/mail-previews', ['<h1>メールのプレビュー</h1>', 'テキスト版']],
+      ['/idp-admin/mail-previews', ['<h1>メールのプレビュー</h1>', 'テキスト版', 'リセットリンク（管理者が送信）', 'パスワード変更のお知らせ']],
     ];
     if (bindingPath) pages.push([bindingPath, ['のディレクトリ</h1>', '追加のディレクトリ']]);
     for (const [path, japanese] of pages) expectJapanese(await page(path), path, japanese);
@@ -88,5 +88,40 @@ describe('the IdP admin area in Japanese', () => {
     expect(refused.text).toContain('接続は保存されませんでした');
     expect(refused.text).toContain('英小文字、数字、ハイフンを 2〜60 文字で入力してください');
     expect(refused.text).toContain('サインインボタンに表示する名前を入力してください。');
+  });
+
+  it('refuses a taken connection id in Japanese', async () => {
+    const list = await page('/idp-admin/connections');
+    const taken = /href="\/idp-admin\/connections\/([a-z0-9-]+)"/.exec(list.text.replace(/href="\/idp-admin\/connections\/new[^"]*"/g, ''))![1]!;
+    const form = await page('/idp-admin/connections/new?kind=oidc');
+    const fields = formFields(form.text, 'form[action="/idp-admin/connections/new"]');
+    const values = { ...fields, id: taken, partnerId: 'northwind', displayName: 'Northwind', issuer: 'https://idp.example.com', clientId: 'rb', clientSecret: 's',
+      tokenEndpointAuth: 'client_secret_basic', partnerAdminValues: 'resetbridge-admins' };
+    const refused = await dana.post(`${product.url}/idp-admin/connections/new`, values, JA);
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain(`id="id-error" class="bad">ID ${taken} はすでに使われています。別の ID を選んでください。`);
+    expect(refused.text).not.toContain('is taken');
+  });
+
+  it('refuses a brand colour too light, and a malformed directory binding, in Japanese', async () => {
+    const edit = await page('/idp-admin/branding/northwind');
+    const fields = formFields(edit.text, 'form[action="/idp-admin/branding/northwind"]');
+    const colour = await dana.post(`${product.url}/idp-admin/branding/northwind`, { ...fields, primaryColor: '#ffeb3b' }, JA);
+    expect(colour.status).toBe(422);
+    expect(colour.text).toMatch(/#ffeb3b は明るすぎて、白いページの上で見分けられません（1\.\d\d:1。ボタンには 3:1 以上が必要です）。/);
+    expect(colour.text).not.toContain('too light');
+
+    const { items } = await product.store.listCustomers('northwind', { page: 1, pageSize: 1 });
+    const path = `/idp-admin/customers/northwind/${items[0]!.id}/directory`;
+    const binding = await page(path);
+    const bad = await dana.post(product.url + path, { ...formFields(binding.text), instance: 'demo-directory', mapping: '{nickname}' }, JA);
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('ディレクトリ上の ID には login、email、externalId、または {login}@corp.example のようなテンプレートを指定してください。');
+    expect(bad.text).not.toContain('The mapping must be');
+
+    const clients = await page('/idp-admin/api-clients');
+    const noScope = await dana.post(`${product.url}/idp-admin/api-clients`, { ...formFields(clients.text, 'form[action="/idp-admin/api-clients"]'), name: 'Reporting' }, JA);
+    expect(noScope.status).toBe(422);
+    expect(noScope.text).toContain('スコープを 1 つ以上選んでください。');
   });
 });

@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../domain/errors.js';
 import type { AdminUser } from '../../domain/types.js';
-import type { ApiClientService, IssuedCredentials } from '../../services/api-clients.js';
+import type { Message } from '../../i18n/index.js';
+import { ApiClientInputError, type ApiClientService, type IssuedCredentials } from '../../services/api-clients.js';
 import { translatorOf } from './words.js';
 import { requestContext } from '../middleware/context.js';
 import { noStore } from '../middleware/security.js';
@@ -14,7 +15,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeo
 export function apiClientRoutes(deps: { clients: ApiClientService }): Router {
   const router = Router();
 
-  async function listPage(req: Request, res: Response, status = 200, form?: { error: string; name: string; scopes: string[]; partnerId: string }) {
+  async function listPage(req: Request, res: Response, status = 200, form?: { error: string | Message; name: string; scopes: string[]; partnerId: string }) {
     const by = manager(res);
     const [clients, choices] = await Promise.all([deps.clients.list(by), deps.clients.choices(by)]);
     const partnerNames = Object.fromEntries(choices.partners.map((p) => [p.id, p.name]));
@@ -39,7 +40,8 @@ export function apiClientRoutes(deps: { clients: ApiClientService }): Router {
       secretPage(res, issued, false);
     } catch (e) {
       if (!(e instanceof AppError) || e.code !== 'VALIDATION') throw e;
-      await listPage(req, res, 422, { ...form, error: e.message });
+      // By key when the service gave one, so the message shows in the page's language.
+      await listPage(req, res, 422, { ...form, error: e instanceof ApiClientInputError ? e.text : e.message });
     }
   });
 

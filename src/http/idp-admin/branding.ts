@@ -117,7 +117,7 @@ function mailPreviewRoutes(router: Router, branding: BrandingService, previews: 
     const locale = PREVIEW_LOCALES.includes(String(req.query.locale)) ? String(req.query.locale) : 'en';
     const mails = partner
       ? await Promise.all(PREVIEW_TEMPLATES.map(async (t) => ({
-        ...t, message: await previews.render(partner.id, partner.name, t.id, locale),
+        ...t, label: translatorOf(res).t(t.labelKey), message: await previews.render(partner.id, partner.name, t.id, locale),
         src: `/idp-admin/mail-previews/${enc(partner.id)}/${t.id}/${locale}`,
       })))
       : [];

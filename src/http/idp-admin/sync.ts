@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { AdminUser, SyncState } from '../../domain/types.js';
+import type { Message } from '../../i18n/index.js';
 import { SYNC_STATES, type SyncAdminService, type SyncFilter } from '../../services/sync-admin.js';
 import { translatorOf } from './words.js';
 import { requestContext } from '../middleware/context.js';
@@ -38,8 +39,9 @@ export function syncRoutes(deps: { sync: SyncAdminService }): Router {
     res.render('idp-admin/sync', { title: translatorOf(res).t('admin:idp.sync.title'), rows, partners, customers, filter, states: SYNC_STATES, flash });
   });
 
-  const action = (run: (req: Request, res: Response) => Promise<string>) => async (req: Request, res: Response) => {
-    req.session.flash = await run(req, res);
+  // The notice is put in words here, in the language of the page the action was taken on.
+  const action = (run: (req: Request, res: Response) => Promise<Message>) => async (req: Request, res: Response) => {
+    req.session.flash = translatorOf(res).message(await run(req, res));
     res.redirect(303, back(filterOf(req.body ?? {})));
   };
 
