@@ -15,6 +15,7 @@ import { closeCollection } from './collection.js';
 import { Journal, type Change } from './journal.js';
 import { LowdbProvisioning, eventsOfReset } from './provisioning.js';
 import { LowdbResets } from './resets.js';
+import { LowdbMailOutbox } from './mail-outbox.js';
 import type { SyncQuery } from '../../domain/ports.js';
 import type { PendingAttempt, SyncRecord } from '../../domain/types.js';
 import { LowdbSyncs } from './syncs.js';
@@ -26,7 +27,6 @@ import type { StoredConnection } from '../../domain/types.js';
 
 export interface Tenants { partners: Partner[]; customers: Customer[]; accounts: Account[] }
 interface Audit { events: AuditEvent[] }
-interface Outbox { mails: OutboxMail[] }
 interface Sessions { sessions: Record<string, SessionRecord> }
 interface Sso {
   requests: Record<string, { connectionId: string; expiresAt: string }>;
@@ -57,7 +57,7 @@ export class LowdbStore implements Store {
     private readonly tenants: Journal<Tenants>,
     private readonly resets: LowdbResets,
     private readonly audit: { log: AppendLog<AuditEvent>; events: AuditEvent[] },
-    private readonly outbox: Journal<Outbox>,
+    private readonly outbox: LowdbMailOutbox,
     private readonly sessions: Journal<Sessions>,
     private readonly sso: Journal<Sso>,
   ) {
@@ -70,7 +70,7 @@ export class LowdbStore implements Store {
       await Journal.open<Tenants>(dir, 'tenants', { partners: [], customers: [], accounts: [] }),
       await LowdbResets.open(dir),
       await openAudit(dir),
-      await Journal.open<Outbox>(dir, 'outbox', { mails: [] }),
+      await LowdbMailOutbox.open(dir),
       await Journal.open<Sessions>(dir, 'sessions', { sessions: {} }),
       await Journal.open<Sso>(dir, 'sso', { requests: {}, seen: {}, admins: [] }),
     );
@@ -215,62 +215,25 @@ export class LowdbStore implements Store {
     return this.audit.events.filter((e) => partnerId === undefined || e.partnerId === partnerId);
   }
 
-  async enqueueMail(mail: OutboxMail): Promise<void> {
-    this.outbox.data.mails.push(mail);
-    await this.outbox.write(rows('mails', [mail]));
+  enqueueMail(mail: OutboxMail): Promise<void> {
+    return this.outbox.enqueue(mail);
   }
 
-  async claimMail(now: string, limit: number): Promise<OutboxMail[]> {
-    const due = this.outbox.data.mails.filter((m) => m.status === 'queued' && m.nextAttemptAt <= now).slice(0, limit);
-    for (const m of due) {
-      m.status = 'sending';
-      m.attempts++;
-    }
-    await this.outbox.write(rows('mails', due));
-    return due.map((m) => ({ ...m }));
+  claimMail(now: string, limit: number): Promise<OutboxMail[]> {
+    return this.outbox.claim(now, limit);
   }
 
   async mailOutboxStats(): Promise<{ waiting: number; failed: number; oldestWaitingAt?: string }> {
-    let waiting = 0;
-    let failed = 0;
-    let oldest: string | undefined;
-    for (const m of this.outbox.data.mails) {
-      if (m.status === 'failed') failed++;
-      else if (m.status === 'queued' || m.status === 'sending') {
-        waiting++;
-        if (!oldest || m.createdAt < oldest) oldest = m.createdAt;
-      }
-    }
-    return { waiting, failed, ...(oldest ? { oldestWaitingAt: oldest } : {}) };
+    return this.outbox.stats();
   }
 
-  async finishMail(id: string, result: { ok: true; at: string } | { ok: false; error: string; retryAt?: string }): Promise<void> {
-    const m = this.outbox.data.mails.find((x) => x.id === id);
-    if (!m) return;
-    if (result.ok) {
-      // A delivered mail has nothing left to do here (its outcome is in the audit trail); dropping it
-      // keeps the outbox file small however many mails were sent.
-      this.outbox.data.mails.splice(this.outbox.data.mails.indexOf(m), 1);
-      await this.outbox.write([{ part: 'mails', key: id }]);
-      return;
-    } else {
-      m.lastError = result.error;
-      if (result.retryAt) {
-        m.status = 'queued';
-        m.nextAttemptAt = result.retryAt;
-      } else {
-        m.status = 'failed';
-        m.sealed = '';
-      }
-    }
-    await this.outbox.write(rows('mails', [m]));
+  finishMail(id: string, result: { ok: true; at: string } | { ok: false; error: string; retryAt?: string }): Promise<void> {
+    return this.outbox.finish(id, result);
   }
 
   /** Mails that were being sent when the process stopped go back to the queue. */
-  async requeueInterruptedMail(): Promise<void> {
-    const changed = this.outbox.data.mails.filter((m) => m.status === 'sending');
-    for (const m of changed) m.status = 'queued';
-    await this.outbox.write(rows('mails', changed));
+  requeueInterruptedMail(): Promise<void> {
+    return this.outbox.requeueInterrupted();
   }
 
   async putSsoRequest(id: string, connectionId: string, expiresAt: string): Promise<void> {

@@ -23,6 +23,8 @@ const BATCH = 200;
 export async function writeSnapshot(file: string, doc: object): Promise<number> {
   const parts = Object.entries(doc).map(([name, value]) => {
     if (Array.isArray(value)) return { name, list: value.slice() };
+    // A Map (an indexed collection held in memory) is written as the list of its records.
+    if (value instanceof Map) return { name, list: [...(value as Map<unknown, unknown>).values()] };
     if (isMap(value)) return { name, entries: Object.entries(value) };
     return { name, whole: JSON.stringify(value) ?? 'null' };
   });
