@@ -7,6 +7,7 @@ import { connectionProbe } from '../../src/auth/connection-probe.js';
 import { connectionSecretBox } from '../../src/auth/connection-secrets.js';
 import { AuditLog } from '../../src/services/audit.js';
 import { ConnectionAdminService } from '../../src/services/connections.js';
+import { sharedI18n, type Message } from '../../src/i18n/index.js';
 import { LowdbStore } from '../../src/store/lowdb/index.js';
 
 // In production (no http:// IdPs allowed) the console refuses a plain-http issuer or metadata URL
@@ -33,6 +34,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A field error as the English console shows it. */
+const english = (e: string | Message | undefined) => (typeof e === 'object' ? sharedI18n().for('en').message(e) : e);
+
 const common = { partnerId: 'northwind', displayName: 'Northwind', roleClaim: 'groups', partnerAdminValues: 'admins' };
 
 describe('connections in production', () => {
@@ -40,7 +44,9 @@ describe('connections in production', () => {
     const result = await service.save(dana, 'oidc', undefined, {
       ...common, id: 'nw-oidc', issuer: 'http://idp.northwind.example', clientId: 'rb', clientSecret: 's3cret-value', tokenEndpointAuth: 'client_secret_basic',
     }, ctx);
-    expect(result).toEqual({ ok: false, errors: { issuer: 'The issuer must be an https:// URL.' } });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && Object.keys(result.errors)).toEqual(['issuer']);
+    expect(english(!result.ok ? result.errors.issuer : undefined)).toBe('The issuer must be an https:// URL.');
     expect(await store.listConnections()).toEqual([]);
   });
 
@@ -49,7 +55,7 @@ describe('connections in production', () => {
       ...common, id: 'nw-saml', metadataSource: 'url', metadataUrl: 'http://idp.northwind.example/metadata', clockSkewSeconds: '60',
     }, ctx);
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.errors.metadataUrl).toMatch(/must be https:\/\//);
+    expect(english(!result.ok ? result.errors.metadataUrl : undefined)).toMatch(/must be https:\/\//);
   });
 
   it('refuses an admin without the idp-admin role', async () => {
