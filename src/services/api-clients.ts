@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, notFound } from '../domain/errors.js';
-import { sharedI18n, type Message } from '../i18n/index.js';
+import type { Message } from '../i18n/index.js';
 import type { Clock, RequestContext, Store } from '../domain/ports.js';
 import { API_SCOPES, type AdminUser, type ApiClient, type ApiScope } from '../domain/types.js';
 import type { AuditLog } from './audit.js';
+import { InputError } from './input-error.js';
 
 /** Who manages clients: an IdP admin in the console, or an operator at the command line. */
 export type ClientManager = { admin: AdminUser } | { operator: string };
@@ -26,16 +27,8 @@ const NO_HASH = Buffer.alloc(32);
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 /** Refused input: English in `message` (the API's and the command line's answer), the same words by key in `text` for the console. */
-export class ApiClientInputError extends AppError {
-  readonly text: Message;
-  constructor(text: Message) {
-    super('VALIDATION', 422, sharedI18n().for('en').message(text));
-    this.text = text;
-  }
-}
-
 const validation = (key: string, params?: Message['params']) =>
-  new ApiClientInputError({ key: `admin:idp.apiClients.errors.${key}`, ...(params ? { params } : {}) });
+  new InputError({ key: `admin:idp.apiClients.errors.${key}`, ...(params ? { params } : {}) });
 
 function view(c: ApiClient): ApiClientView {
   const { secretHash: _hidden, ...rest } = c;

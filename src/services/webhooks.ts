@@ -9,6 +9,7 @@ import {
 import { newEventId } from '../webhooks/events.js';
 import type { WebhookPublisher } from '../webhooks/publisher.js';
 import type { AuditLog } from './audit.js';
+import { InputError } from './input-error.js';
 
 /** Who manages subscriptions: an IdP admin in the console, or an operator at the command line. */
 export type WebhookManager = { admin: AdminUser } | { operator: string };
@@ -34,16 +35,8 @@ const DELIVERY_ID = /^whd_[0-9a-f-]{36}$/;
 const LOG_LIMIT = 50;
 
 /** Refused input: English in `message` (the API's answer), the same words by key in `text` for the console's pages. */
-export class WebhookInputError extends AppError {
-  readonly text: Message;
-  constructor(text: Message) {
-    super('VALIDATION', 422, sharedI18n().for('en').message(text));
-    this.text = text;
-  }
-}
-
 const problem = (key: string, params?: Message['params']): Message => ({ key: `admin:idp.webhooks.errors.${key}`, ...(params ? { params } : {}) });
-const validation = (m: Message) => new WebhookInputError(m);
+const validation = (m: Message) => new InputError(m);
 
 /** Seals signing secrets under a key of their own, derived from the data key. */
 export function webhookSecretBox(dataKey: Buffer): SecretBox {

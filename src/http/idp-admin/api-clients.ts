@@ -2,7 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../domain/errors.js';
 import type { AdminUser } from '../../domain/types.js';
 import type { Message } from '../../i18n/index.js';
-import { ApiClientInputError, type ApiClientService, type IssuedCredentials } from '../../services/api-clients.js';
+import { type ApiClientService, type IssuedCredentials } from '../../services/api-clients.js';
+import { InputError } from '../../services/input-error.js';
 import { translatorOf } from './words.js';
 import { requestContext } from '../middleware/context.js';
 import { noStore } from '../middleware/security.js';
@@ -41,7 +42,7 @@ export function apiClientRoutes(deps: { clients: ApiClientService }): Router {
     } catch (e) {
       if (!(e instanceof AppError) || e.code !== 'VALIDATION') throw e;
       // By key when the service gave one, so the message shows in the page's language.
-      await listPage(req, res, 422, { ...form, error: e instanceof ApiClientInputError ? e.text : e.message });
+      await listPage(req, res, 422, { ...form, error: e instanceof InputError ? e.text : e.message });
     }
   });
 

@@ -2,7 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../domain/errors.js';
 import type { AdminUser } from '../../domain/types.js';
 import type { Message } from '../../i18n/index.js';
-import { WebhookInputError, type IssuedWebhookSecret, type WebhookInput, type WebhookService } from '../../services/webhooks.js';
+import { type IssuedWebhookSecret, type WebhookInput, type WebhookService } from '../../services/webhooks.js';
+import { InputError } from '../../services/input-error.js';
 import { translatorOf } from './words.js';
 import { requestContext } from '../middleware/context.js';
 import { noStore } from '../middleware/security.js';
@@ -25,7 +26,7 @@ const NOTICES = new Set(['test', 'redelivery', 'disabled', 'enabled', 'saved']);
 const isValidation = (e: unknown): e is AppError => e instanceof AppError && e.code === 'VALIDATION';
 
 /** The form's message by its key when the service gave one, so it shows in the page's language. */
-const messageOf = (e: AppError): string | Message => (e instanceof WebhookInputError ? e.text : e.message);
+const messageOf = (e: AppError): string | Message => (e instanceof InputError ? e.text : e.message);
 
 /** IdP admin pages: webhook subscriptions — list, create (secret shown once), edit, rotate, delete, delivery log. */
 export function webhookRoutes(deps: { webhooks: WebhookService }): Router {
