@@ -77,9 +77,14 @@ describe.skipIf(!databaseUrl)('the retry outbox on two instances sharing Postgre
     const patches = scim.requests.slice(before).filter((r) => r.method === 'PATCH').length;
     expect(patches).toBe(failures + 1);
     expect(settled.targets[1]).toMatchObject({ status: 'applied', attempts: failures + 1 });
-    const attempts = (await a.store.listAudit('contoso'))
+    // The attempt's audit event is appended just after the sync record is settled.
+    const auditedAttempts = async () => (await a.store.listAudit('contoso'))
       .filter((e) => e.type === 'sync.attempt' && e.detail?.syncId === sync!.id && e.detail.instance === 'hr-scim')
       .map((e) => e.detail!.attempt);
+    const attempts = await until('every attempt in the audit trail', async () => {
+      const found = await auditedAttempts();
+      return found.length >= failures + 1 && found;
+    });
     expect(attempts).toEqual(Array.from({ length: failures + 1 }, (_, i) => i + 1));
 
     const client = new pg.Client({ connectionString: schema.url });
