@@ -20,6 +20,9 @@ export async function startSink() {
       });
     },
   });
+  // A client that dies mid-transaction (a product killed by a test) resets its connection; a mail
+  // server carries on, where an unheard 'error' event would crash this process.
+  server.on('error', () => {});
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     port: (server.server.address() as AddressInfo).port,

@@ -34,6 +34,9 @@ export class SmtpSink {
         }, callback));
       },
     });
+    // A client that dies mid-transaction (a product killed by a test) resets its connection; a mail
+    // server carries on, where an unheard 'error' event would crash this process.
+    server.on('error', () => {});
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     sink = new SmtpSink(server, (server.server.address() as AddressInfo).port);
     return sink;
