@@ -22,11 +22,25 @@ export function verifyChain(events: AuditEvent[]): { ok: true } | { ok: false; s
   return { ok: true };
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+/** JSON with keys sorted and undefined members left out: the text each event's hash covers. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) {
+    let out = '[';
+    // As JSON.stringify(undefined) inside join(): an empty member, never the word "undefined".
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (canonical(value[i]) ?? '');
+    return `${out}]`;
+  }
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+    // One event is hashed per request on busy pages: plain loops, no intermediate arrays of pairs.
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    let out = '{';
+    for (const key of keys) {
+      const v = record[key];
+      if (v === undefined) continue;
+      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonical(v)}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value);
 }

@@ -56,6 +56,14 @@ describe('audit chain', () => {
     events[1] = { ...events[1]!, actor: 'admin:mallory@x' };
     expect(verifyChain(events)).toMatchObject({ ok: false, seq: 2 });
   });
+  it('gives the hash earlier versions wrote, so audit logs written before still verify', () => {
+    // Keys out of order, an undefined member and non-ASCII text: the canonical form must not drift.
+    const event = chainEvent({
+      type: 'reset.opened', outcome: 'info', actor: 'account:a1', partnerId: 'p', target: 'account:a1',
+      detail: { resetId: 'r1', zeta: 3, alpha: true, note: 'a "quoted" \u2028 ünï' }, ip: '127.0.0.1', userAgent: undefined,
+    }, '2026-01-01T00:00:00.000Z', 7, 'prev');
+    expect(event.hash).toBe('bb0b9753650f39293ffbba3122c5cd6f6b2c25c6ed34e1656299107fa8350686');
+  });
   it('names a gap', () => {
     const events = build();
     events.splice(1, 1);
