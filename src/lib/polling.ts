@@ -9,6 +9,7 @@ export class PollingLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  private again = false;
 
   constructor(
     private readonly pass: () => Promise<void>,
@@ -22,16 +23,21 @@ export class PollingLoop {
 
   kick(): void {
     if (this.stopped) return;
+    // Asked again while a pass runs: one more pass follows it, however many times it was asked
+    // (every queued mail asks; a callback per ask piled up one pass per mail behind the first).
     if (this.running) {
-      void this.running.then(() => this.kick());
+      this.again = true;
       return;
     }
     clearTimeout(this.timer);
+    this.again = false;
     this.running = this.pass().catch((e: unknown) => {
       this.opts.logger.warn({ error: (e as Error).message }, this.opts.failure);
     }).finally(() => {
       this.running = undefined;
-      if (!this.stopped) this.timer = setTimeout(() => this.kick(), this.opts.pollMs);
+      if (this.stopped) return;
+      if (this.again) this.kick();
+      else this.timer = setTimeout(() => this.kick(), this.opts.pollMs);
     });
   }
 
