@@ -61,7 +61,7 @@ export interface AppDeps {
   checks?: () => Promise<Record<string, { ok: boolean; required: boolean; detail?: string }>>;
   /** Prometheus metrics and request timing; absent, /metrics answers 404. */
   metrics?: Metrics;
-  /** One JSON line per request (pino-http). */
+  /** One JSON line per request (src/observability/http-log.ts). */
   httpLogger?: RequestHandler;
   /** The REST API's services; absent (`api.enabled: false`), there is no /api and no API clients page. */
   api?: ApiServices;
@@ -101,9 +101,22 @@ export function createApp(deps: AppDeps): express.Express {
 
   const formTargets = deps.connections.flatMap((c) => (c.protocol === 'saml' ? c.formOrigins() : [issuerOrigin(c)])).filter((o): o is string => !!o);
   app.use(securityHeaders({ https, formTargets: [...new Set(formTargets)] }));
+  app.use('/assets', express.static(path.join(viewsDir, 'static'), { maxAge: '1h', index: false }));
+
+  const parsers = [express.urlencoded({ extended: false, limit: '16kb' }), cookieParser(), localeMiddleware({ secure: https })];
+  const protection = csrf({ secret: deps.sessionSecret, secure: https });
+  const csrfTokens = [protection.browserId, protection.tokens];
+  // The hosted pages people reach from a mail come first, through only what they use: no SAML or
+  // connection-form parsing, no IdP origins in form-action (their forms post here), no session.
+  // Every middleware a request passes costs time on the busiest page (docs/performance.md).
+  const brand = deps.branding ? [publicBrand({ branding: deps.branding })] : [];
+  app.use('/reset', parsers, csrfTokens, brand, protection.protect, resetRoutes({
+    reset: deps.services.reset, ...(deps.branding ? { branding: deps.branding } : {}),
+  }));
+  app.use('/forgot', parsers, csrfTokens, brand, protection.protect, forgotRoutes({ selfService: deps.services.selfService, ttlMinutes: Math.round(config.reset.selfServiceTtlSeconds / 60) }));
+
   if (deps.connectionLookup) app.use(connectionFormTargets(() => deps.connectionLookup!.formOrigins()));
   const lookup = deps.connectionLookup ?? fixedConnections(deps.connections);
-  app.use('/assets', express.static(path.join(viewsDir, 'static'), { maxAge: '1h', index: false }));
   if (deps.branding) app.use(brandRoutes({ branding: deps.branding }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -137,11 +150,8 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.use(samlBodyParser);
   if (deps.connectionAdmin) app.use(connectionFormParser);
-  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
-  app.use(cookieParser());
-  app.use(localeMiddleware({ secure: https }));
+  app.use(parsers);
 
-  const protection = csrf({ secret: deps.sessionSecret, secure: https });
   const sessions = session({
     name: https ? '__Host-rb.sid' : 'rb.sid',
     secret: deps.sessionSecret,
@@ -151,11 +161,9 @@ export function createApp(deps: AppDeps): express.Express {
     rolling: true,
     cookie: { httpOnly: true, sameSite: 'lax', secure: https, path: '/', maxAge: config.session.idleMinutes * 60_000 },
   });
-  app.use(protection.browserId, protection.tokens);
-
+  app.use(csrfTokens);
   if (deps.branding) app.use(publicBrand({ branding: deps.branding }));
-  app.use('/reset', protection.protect, resetRoutes({ reset: deps.services.reset }));
-  app.use('/forgot', protection.protect, forgotRoutes({ selfService: deps.services.selfService, ttlMinutes: Math.round(config.reset.selfServiceTtlSeconds / 60) }));
+
   const clock = deps.clock ?? { now: () => new Date() };
   const timeouts = sessionTimeouts({
     signIn: deps.services.signIn, clock, absoluteHours: config.session.absoluteHours,

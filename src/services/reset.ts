@@ -27,6 +27,9 @@ const CODE_ATTEMPTS = 5;
 export type CodeResult = { status: 'ok'; token: string } | { status: 'wrong' } | { status: 'throttled'; retryAfterSeconds: number };
 
 export interface ResetPageData {
+  /** Whose link it is: the page's brand is the company's. */
+  partnerId: string;
+  customerId: string;
   login: string;
   accountName: string;
   companyName: string;
@@ -295,6 +298,7 @@ export class ResetService {
 
   private page({ reset, account, customer, partner }: Loaded, policy: PolicySettings): ResetPageData {
     return {
+      partnerId: reset.partnerId, customerId: reset.customerId,
       localePreferences: localePreferences(account, customer, partner), expiresAt: reset.expiresAt,
       ...(account.timeZone ? { timeZone: account.timeZone } : {}),
       login: account.login, accountName: account.name, companyName: customer.name, partnerName: partner.name,

@@ -69,15 +69,18 @@ export function brandRoutes(deps: { branding: BrandingService }): Router {
  * Puts `brand` into every public page's view data: the link's company for `/reset/<token>`, the
  * partner for `/forgot/<partner>`, the product's own elsewhere. Looked up here rather than in the
  * page routes so every page of the flow (errors and "link expired" included) shows the same brand.
+ * The one exception is the form a link opens (`GET /reset/<token>`): its route knows the company
+ * once it has found the link, so the link is not looked up twice on the busiest page.
  */
 export function publicBrand(deps: { branding: BrandingService }): RequestHandler {
   return async (req, res, next) => {
     res.locals.brand = DEFAULT_BRAND;
     try {
-      const [area, id] = req.path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+      const [area, id] = (req.baseUrl + req.path).split('/').filter(Boolean).map((s) => decodeURIComponent(s));
       let brand: Brand | undefined;
-      if (area === 'reset' && id && id !== 'code') brand = await deps.branding.forResetToken(id);
-      else if (area === 'forgot' && id) brand = await deps.branding.forTenant(id);
+      if (area === 'reset' && id && id !== 'code') {
+        if (req.method !== 'GET' && req.method !== 'HEAD') brand = await deps.branding.forResetToken(id);
+      } else if (area === 'forgot' && id) brand = await deps.branding.forTenant(id);
       if (brand) res.locals.brand = brand;
     } catch {
       // A page without its brand is better than no page: the product's look stays.

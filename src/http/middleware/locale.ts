@@ -16,7 +16,7 @@ const isPublicPath = (path: string) => /^\/(reset|forgot)(\/|$)/.test(path);
  */
 export function localeMiddleware(opts: { secure: boolean }): RequestHandler {
   return (req, res, next) => {
-    const supported = isPublicPath(req.path) ? LOCALES : ADMIN_LOCALES;
+    const supported = isPublicPath(req.baseUrl + req.path) ? LOCALES : ADMIN_LOCALES;
     const asked = supportedLocale(typeof req.query.lang === 'string' ? req.query.lang : undefined);
     if (asked) {
       res.cookie(LANGUAGE_COOKIE, asked, { httpOnly: true, sameSite: 'lax', secure: opts.secure, path: '/', maxAge: 365 * 86_400_000 });
