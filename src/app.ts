@@ -84,6 +84,9 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.set('trust proxy', config.server.trustProxy);
   app.disable('x-powered-by');
+  // Pages carry a fresh CSRF token and are not stored, and the API has no conditional requests:
+  // a hash of every body as ETag could never match. Static files and logos keep their own ETags.
+  app.set('etag', false);
   if (deps.httpLogger) app.use(deps.httpLogger);
   if (deps.metrics) app.use(deps.metrics.timing);
   app.engine('eta', (file, data, done) => {
