@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config/load.js';
-import { demoDirectoryInstance } from './demo/index.js';
+import { demoDirectoryInstance } from './demo/directory.js';
 import { openStore, pluginsDir } from './server.js';
 import { loadDirectories } from './sync/registry.js';
 import { verifyChain } from './domain/audit.js';

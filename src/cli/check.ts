@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { demoDirectoryInstance } from '../demo/index.js';
+import { demoDirectoryInstance } from '../demo/directory.js';
 import { pluginsDir } from '../server.js';
 import { DirectoryConfigError, loadDirectories } from '../sync/registry.js';
 import { configFrom, configOption, print, silent } from './common.js';

@@ -6,9 +6,9 @@ import type { Account, Customer, Partner } from '../domain/types.js';
 import { seedDirectory } from '../../plugins/local-directory/directory.js';
 import { startDemoIdp, type DemoIdp } from './idp.js';
 import { startDemoSamlIdp, type DemoSamlIdp } from './saml-idp.js';
-import { DEMO_DIRECTORY, demoAdmins, demoPartners, demoTenants } from './tenants.js';
+import { demoAdmins, demoPartners, demoTenants } from './tenants.js';
 
-export const demoDirectoryInstance = { id: DEMO_DIRECTORY, plugin: 'local-directory', config: { file: 'directory.json' } };
+export { demoDirectoryInstance } from './directory.js';
 
 /** What seeding needs from a store; both the embedded and the PostgreSQL store have it. */
 export interface TenantImporter {

@@ -1,7 +1,9 @@
 import { Faker, en } from '@faker-js/faker';
 import type { Account, Customer, Partner } from '../domain/types.js';
 
-export const DEMO_DIRECTORY = 'demo-directory';
+import { DEMO_DIRECTORY } from './directory.js';
+
+export { DEMO_DIRECTORY };
 
 export interface DemoAdmin {
   email: string;
