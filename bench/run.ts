@@ -5,6 +5,7 @@ import os from 'node:os';
 import express from 'express';
 import { HttpClient, formFields } from '../test/support/http-client.js';
 import { freePort } from '../test/support/product.js';
+import { bulkMailAsProcess } from './bulk-process.js';
 import { coldStart } from './cold-start.js';
 import { buildFixture } from './fixtures.js';
 import { load, pool, withLoopDelay, withPeakRss } from './measure.js';
@@ -106,6 +107,10 @@ async function findOwnLink(login: string, from: number): Promise<string> {
 }
 
 await running.close();
+
+// 4b. The same bulk send with the product as its own process, so its memory is measured alone.
+const bulk = await bulkMailAsProcess(fixture.dataDir, sink, fixture.accounts, MAILS);
+log(`bulk mail, product as its own process: ${MAILS} resets through the API in ${bulk.issueSeconds} s (refused ${bulk.refused}), mails delivered: ${bulk.allDelivered ? 'all' : 'NOT all'} at ${bulk.seconds} s; product RSS ${bulk.rssReadyMb} MB when ready, peak ${bulk.peakRssMb} MB`);
 await sink.close();
 
 const results = {
@@ -115,7 +120,7 @@ const results = {
   hostedPage: { ...hosted, bareRps: bareRun.rps, ratio: +(hosted.rps / bareRun.rps).toFixed(2) },
   issue: { count: MAILS, perSecond: Math.round(MAILS / issueSeconds), loopDelayP99Ms: +issued.result.p99.toFixed(1), loopDelayMaxMs: +issued.result.max.toFixed(0) },
   memory: { rssAfterLoadMb: cold.rssMb, coldStartMs: cold.ms, coldStartRuntime: cold.runtime },
-  bulkMail: { count: MAILS, allDelivered: mails.result, seconds: +mailSeconds.toFixed(1), peakRssMb: Math.max(issued.peakMb, mails.peakMb) },
+  bulkMail: { count: MAILS, allDelivered: mails.result, seconds: +mailSeconds.toFixed(1), peakRssMb: Math.max(issued.peakMb, mails.peakMb), asProcess: bulk },
   journeys: { count: JOURNEYS, verified, perSecond: +(verified / journeySeconds).toFixed(1) },
 };
 const goals: Array<[string, string, boolean]> = [
@@ -125,7 +130,8 @@ const goals: Array<[string, string, boolean]> = [
   ['event-loop delay p99 < 20 ms while issuing', `${results.issue.loopDelayP99Ms} ms`, results.issue.loopDelayP99Ms < 20],
   [`RSS <= 300 MB with ${ACCOUNTS} accounts`, `${cold.rssMb} MB`, cold.rssMb <= 300],
   ['cold start <= 2 s', `${cold.ms} ms (${cold.runtime})`, cold.ms <= 2000],
-  [`${MAILS} mails in <= 20 s`, `${results.bulkMail.seconds} s, peak RSS ${results.bulkMail.peakRssMb} MB`, mails.result && results.bulkMail.seconds <= 20],
+  [`${MAILS} mails in <= 20 s`, `${results.bulkMail.seconds} s in the bench process (its peak RSS ${results.bulkMail.peakRssMb} MB)`, mails.result && results.bulkMail.seconds <= 20],
+  [`${MAILS} mails in <= 20 s, product as its own process (API)`, `${bulk.seconds} s, product peak RSS ${bulk.peakRssMb} MB (${bulk.rssReadyMb} MB when ready)`, bulk.allDelivered && bulk.seconds <= 20],
   ['full journeys per second', `${results.journeys.perSecond}/s (${verified}/${JOURNEYS} verified)`, verified === JOURNEYS],
 ];
 log('\n| goal | measured | met |\n| --- | --- | --- |');
