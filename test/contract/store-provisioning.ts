@@ -110,6 +110,9 @@ export function provisioningCases(ctx: Ctx): void {
       await ctx.store.appendAudit({ type: 'reset.opened', outcome: 'info', actor: 'x', partnerId: 'north', detail: { resetId: older.id } }, at(12));
       expect((await ctx.store.listResetEvents('north', newer.id)).map((e) => e.type)).toEqual(['reset.opened']);
       expect(await ctx.store.listResetEvents('south', newer.id)).toEqual([]);
+      // Events appended after the first question count too, in the order they happened.
+      await ctx.store.appendAudit({ type: 'reset.redeemed', outcome: 'success', actor: 'x', partnerId: 'north', detail: { resetId: newer.id } }, at(13));
+      expect((await ctx.store.listResetEvents('north', newer.id)).map((e) => e.type)).toEqual(['reset.opened', 'reset.redeemed']);
     });
 
     it('keeps API clients with every field, and records when one was last used', async () => {
