@@ -1,8 +1,7 @@
 // `npm run bench:page`: hosted page vs bare Express only (phase 1 of `npm run bench`) on a smaller
 // fixture, for quick before/after checks. The first round warms the JIT up; compare the later ones.
 import { rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
+import { bareTwin } from './bare.js';
 import { buildFixture } from './fixtures.js';
 import { load } from './measure.js';
 import { benchAdmin, startBenchServer } from './server.js';
@@ -16,20 +15,14 @@ const a = fixture.accounts[0]!;
 await running.services.reset.issue(benchAdmin(a.partnerId), a.customerId, a.id, { ip: '127.0.0.1', userAgent: 'bench' });
 await sink.waitForCount(1, 10_000);
 const link = sink.links[0]!;
-const page = await fetch(link);
-const body = await page.text();
-const headers = Object.fromEntries([...page.headers].filter(([k]) => !['content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding'].includes(k)));
-const bare = express();
-bare.get('/page', (_req, res) => res.set(headers).send(body));
-const bareServer = bare.listen(0, '127.0.0.1');
-await new Promise((r) => bareServer.once('listening', r));
+const bare = await bareTwin(link);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 for (let i = 0; i < rounds; i++) {
   const hosted = await load(link, SECONDS);
-  const bareRun = await load(`http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/page`, SECONDS);
-  process.stdout.write(`round ${i + 1}${i === 0 ? ' (warm-up)' : ''}\nhosted ${JSON.stringify(hosted)}\nbare   ${JSON.stringify(bareRun)}\nratio ${(hosted.rps / bareRun.rps).toFixed(2)} (${body.length} bytes)\n`);
+  const bareRun = await load(bare.url, SECONDS);
+  process.stdout.write(`round ${i + 1}${i === 0 ? ' (warm-up)' : ''}\nhosted ${JSON.stringify(hosted)}\nbare   ${JSON.stringify(bareRun)}\nratio ${(hosted.rps / bareRun.rps).toFixed(2)} (${bare.bytes} bytes)\n`);
 }
-bareServer.close();
+bare.close();
 await running.close();
 await sink.close();
 rmSync(fixture.dataDir, { recursive: true, force: true });

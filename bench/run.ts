@@ -1,10 +1,9 @@
 // npm run bench: the performance goals of the embedded default, measured in one run on this machine.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import express from 'express';
 import { HttpClient, formFields } from '../test/support/http-client.js';
 import { freePort } from '../test/support/product.js';
+import { bareTwin } from './bare.js';
 import { bulkMailAsProcess } from './bulk-process.js';
 import { coldStart } from './cold-start.js';
 import { buildFixture } from './fixtures.js';
@@ -43,21 +42,15 @@ const issue = (i: number) => {
 await issue(0);
 await sink.waitForCount(1, 10_000);
 const link = sink.links[0]!;
-const page = await fetch(link);
-const body = await page.text();
-const headers = Object.fromEntries([...page.headers].filter(([k]) => !['content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding'].includes(k)));
-const bare = express();
-bare.get('/page', (_req, res) => res.set(headers).send(body));
-const bareServer = bare.listen(0, '127.0.0.1');
-await new Promise((r) => bareServer.once('listening', r));
-const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/page`;
+const bare = await bareTwin(link);
+const bareUrl = bare.url;
 // Both servers and the load generator run a short warm-up first, so neither figure includes the
 // JIT compiling the code paths (the first seconds ran at about three quarters of the speed).
 await load(link, WARM_UP_SECONDS);
 await load(bareUrl, WARM_UP_SECONDS);
 const hosted = await load(link, SECONDS);
 const bareRun = await load(bareUrl, SECONDS);
-bareServer.close();
+bare.close();
 log(`hosted page: ${hosted.rps} req/s p50 ${hosted.p50} ms p99 ${hosted.p99} ms (non-2xx ${hosted.non2xx}: ${hosted.statuses}); bare Express: ${bareRun.rps} req/s p50 ${bareRun.p50} ms p99 ${bareRun.p99} ms`);
 
 // 2 + 4. Resets issued per second with the event-loop delay; the same mails delivered to the sink.
