@@ -1,9 +1,6 @@
 import { Faker, en } from '@faker-js/faker';
 import type { Account, Customer, Partner } from '../domain/types.js';
-
 import { DEMO_DIRECTORY } from './directory.js';
-
-export { DEMO_DIRECTORY };
 
 export interface DemoAdmin {
   email: string;

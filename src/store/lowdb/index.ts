@@ -351,7 +351,7 @@ export class LowdbStore implements Store {
   /**
    * Audit events by the reset they are about, built at the first question and kept as events are
    * appended: the API answers every reset it issues with its state, and scanning the whole trail
-   * for it made issuing through the API slow down as the trail grew (146/s after 40,000 events).
+   * for it made issuing through the API slow down as the trail grew (146/s past 40,000 events).
    */
   private auditOfResets(): Map<string, AuditEvent[]> {
     if (!this.auditByReset) {
