@@ -1,22 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { benchConfig } from './server.js';
 
 /**
  * The product as `npm start` runs it (node dist, else tsx), as its own process on a prepared data
- * folder, with pooled SMTP to the bench's sink and rate limits out of the way.
+ * folder, with the bench's configuration (written as JSON, which the config loader reads as is).
  */
 export function spawnProduct(dataDir: string, port: number, smtpPort: number): { child: ChildProcess; runtime: string } {
-  const config = path.join(dataDir, 'bench.yaml');
-  const unlimited = '{ points: 1000000000, seconds: 60 }';
-  writeFileSync(config, [
-    `server: { host: 127.0.0.1, port: ${port}, publicUrl: "http://127.0.0.1:${port}" }`,
-    `dataDir: ${JSON.stringify(dataDir)}`,
-    `mail: { transport: { type: smtp, host: 127.0.0.1, port: ${smtpPort}, pool: true }, pollMs: 50 }`,
-    'directories: [{ id: bench-directory, plugin: local-directory, config: { file: directory.json } }]',
-    `rateLimits: { issuePerAccount: ${unlimited}, issuePerIp: ${unlimited}, redeemPerToken: ${unlimited}, redeemPerIp: ${unlimited}, adminIssuePerAdmin: ${unlimited} }`,
-    'log: { level: warn, pretty: false }',
-  ].join('\n'));
+  const config = path.join(dataDir, 'bench.json');
+  writeFileSync(config, JSON.stringify(benchConfig(dataDir, port, smtpPort)));
   const compiled = existsSync('dist/src/main.js');
   const args = compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, args, { env: { ...process.env, RESETBRIDGE_CONFIG: config, NODE_ENV: 'test' }, stdio: 'ignore' });

@@ -5,20 +5,26 @@ import { startServer } from '../src/server.js';
 import { freePort } from '../test/support/product.js';
 
 /**
- * The product on a bench fixture: the local directory the fixture wrote, pooled SMTP to the sink,
- * and rate limits out of the way (the bench measures throughput, not the limits).
+ * The product's configuration on a bench fixture: the local directory the fixture wrote, pooled
+ * SMTP to the sink, and rate limits out of the way (the bench measures throughput, not the limits).
+ * The same for the product in this process and for the one started as its own process.
  */
-export async function startBenchServer(dataDir: string, smtpPort: number) {
-  const port = await freePort();
-  const running = await startServer(validateConfig({
+export function benchConfig(dataDir: string, port: number, smtpPort: number) {
+  return {
     env: 'test',
     server: { host: '127.0.0.1', port, publicUrl: `http://127.0.0.1:${port}` },
     dataDir,
     directories: [{ id: 'bench-directory', plugin: 'local-directory', config: { file: 'directory.json' } }],
     mail: { transport: { type: 'smtp', host: '127.0.0.1', port: smtpPort, pool: true }, pollMs: 50 },
     rateLimits: Object.fromEntries(['issuePerAccount', 'issuePerIp', 'redeemPerToken', 'redeemPerIp', 'adminIssuePerAdmin'].map((b) => [b, { points: 1e9, seconds: 60 }])),
-    log: { level: 'warn' },
-  }, 'bench'), { logger: pino({ level: 'warn' }) });
+    log: { level: 'warn', pretty: false },
+  };
+}
+
+/** The product in this process on a bench fixture. */
+export async function startBenchServer(dataDir: string, smtpPort: number) {
+  const port = await freePort();
+  const running = await startServer(validateConfig(benchConfig(dataDir, port, smtpPort), 'bench'), { logger: pino({ level: 'warn' }) });
   return { port, running };
 }
 
