@@ -14,7 +14,9 @@ export async function startSink() {
       stream.on('end', () => {
         count++;
         const m = /https?:\/\/[^\s"<>]+\/reset\/[A-Za-z0-9_-]{43}/.exec(Buffer.concat(chunks).toString('latin1').replace(/=\r?\n/g, ''));
-        if (m) links.push(m[0]);
+        // A match is a slice of the whole message and would keep it alive: the link is copied, so
+        // the bench's heap figures are the product's, not 3 KB of kept mail per link.
+        if (m) links.push(Buffer.from(m[0], 'latin1').toString('latin1'));
         for (const w of waiters.splice(0)) w();
         done();
       });
