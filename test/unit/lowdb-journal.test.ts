@@ -30,6 +30,20 @@ describe('the journal under the embedded store', () => {
     await again.close();
   });
 
+  it('replays a journal that deletes most of a large list: the rest in order, a deleted key added again at the end', async () => {
+    const dir = tempDir();
+    const j = await Journal.open<Doc>(dir, 'c', empty());
+    const ids = Array.from({ length: 30_000 }, (_, n) => `i${n}`);
+    await j.write(ids.map((id, n) => ({ part: 'items', key: id, value: { id, n } })));
+    await j.write(ids.filter((_, n) => n % 10 !== 0).map((id) => ({ part: 'items', key: id })));
+    await j.write([{ part: 'items', key: 'i5', value: { id: 'i5', n: -5 } }, { part: 'items', key: 'i10', value: { id: 'i10', n: -10 } }]);
+    await j.close();
+    const again = await Journal.open<Doc>(dir, 'c', empty());
+    const kept = ids.filter((_, n) => n % 10 === 0).map((id) => (id === 'i10' ? { id, n: -10 } : { id, n: Number(id.slice(1)) }));
+    expect(again.data.items).toEqual([...kept, { id: 'i5', n: -5 }]);
+    await again.close();
+  });
+
   it('cuts off a torn last line left by a crash, so the next append starts on a line of its own', async () => {
     const dir = tempDir();
     const j = await Journal.open<Doc>(dir, 'c', empty());

@@ -215,8 +215,14 @@ function readLines(file: string, repair: boolean): Array<{ p: string; k?: string
   return lines;
 }
 
+/** Where a deleted list record stood during a replay; the holes are closed once at the end. */
+const GONE = Symbol('deleted');
+
 function replay(data: object, lines: Array<{ p: string; k?: string; v?: unknown }>, indexes: Map<string, Map<string, number>>): void {
   const doc = data as Record<string, unknown>;
+  // Splicing each deleted record out would shift the list and rebuild its index per delete: a
+  // journal of many deletes (forgotten resets) would replay in quadratic time.
+  const holed = new Set<unknown[]>();
   for (const { p, k, v } of lines) {
     if (k === undefined) {
       doc[p] = v;
@@ -233,8 +239,9 @@ function replay(data: object, lines: Array<{ p: string; k?: string; v?: unknown 
       const at = index.get(k);
       if (v === undefined) {
         if (at !== undefined) {
-          part.splice(at, 1);
-          indexes.delete(p);
+          part[at] = GONE;
+          index.delete(k);
+          holed.add(part);
         }
       } else if (at === undefined) {
         index.set(k, part.length);
@@ -245,5 +252,10 @@ function replay(data: object, lines: Array<{ p: string; k?: string; v?: unknown 
       if (v === undefined) delete map[k];
       else map[k] = v;
     }
+  }
+  for (const list of holed) {
+    let kept = 0;
+    for (const r of list) if (r !== GONE) list[kept++] = r;
+    list.length = kept;
   }
 }
