@@ -20,7 +20,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 for (let i = 0; i < rounds; i++) {
   const hosted = await load(link, SECONDS);
   const bareRun = await load(bare.url, SECONDS);
-  process.stdout.write(`round ${i + 1}${i === 0 ? ' (warm-up)' : ''}\nhosted ${JSON.stringify(hosted)}\nbare   ${JSON.stringify(bareRun)}\nratio ${(hosted.rps / bareRun.rps).toFixed(2)} (${bare.bytes} bytes)\n`);
+  process.stdout.write(`round ${i + 1}${i === 0 ? ' (warm-up)' : ''}\nhosted ${JSON.stringify(hosted)}\nbare   ${JSON.stringify(bareRun)}\nratio ${(hosted.rps / bareRun.rps).toFixed(2)}, by CPU per request ${(bareRun.cpuUsPerRequest / hosted.cpuUsPerRequest).toFixed(2)} (${bare.bytes} bytes)\n`);
 }
 bare.close();
 await running.close();
