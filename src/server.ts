@@ -22,6 +22,7 @@ import { AuditLog } from './services/audit.js';
 import { ResetService } from './services/reset.js';
 import { SignInService } from './services/signin.js';
 import { SelfServiceService } from './services/self-service.js';
+import { ResetRetention } from './services/reset-retention.js';
 import { createApiServices } from './services/api-services.js';
 import { LowdbStore } from './store/lowdb/index.js';
 import { PostgresStore } from './store/postgres/index.js';
@@ -147,6 +148,9 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
   const api = config.api.enabled
     ? createApiServices({ store, audit, clock, reset, knownDirectory: (id) => !!catalog.get(id), idempotencyHours: config.api.idempotencyHours, oauth: config.api.oauth })
     : undefined;
+  const retention = new ResetRetention({
+    store, clock, logger, keepMs: config.reset.keepDays * 86_400_000, everyMs: 3_600_000, noticeLapsed: () => webhooks.sweep.sweep(),
+  });
   const app = createApp({
     config, views, logger, connections, clock, metrics,
     httpLogger: httpLog(logger),
@@ -179,6 +183,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
   outbox.start();
   webhooks.start();
   syncOutbox.start();
+  retention.start();
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}`;
 
@@ -195,6 +200,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
       await selfService.settle();
       await outbox.stop();
       await syncOutbox.stop();
+      await retention.stop();
       // Deliveries in flight finish (each bounded by webhooks.timeoutMs); queued ones wait in the store.
       await webhooks.stop();
       transport.close();

@@ -177,6 +177,8 @@ export const configSchema = z.object({
     selfServiceTtlSeconds: duration.default(30 * 60),
     /** How long one submit may hold a link while it writes to the directory, seconds. */
     claimSeconds: duration.default(60),
+    /** A link is forgotten this long after it expired (used, revoked or lapsed), days; the audit log keeps its events. */
+    keepDays: duration.default(30),
   }).prefault({}),
   /** Carrying a new password to a binding's primary and secondary directories. */
   sync: z.object({

@@ -115,6 +115,11 @@ export interface Store {
   saveAccounts(partnerId: string, accounts: Account[]): Promise<void>;
   /** Revokes open resets of the partner, or of one company or one account of it; returns how many. */
   revokeOpenResets(partnerId: string, scope: { customerId?: string; accountId?: string }, at: string): Promise<number>;
+  /**
+   * Forgets every reset whose link expired before `before` (by then each was used, revoked or
+   * lapsed); returns how many. Their audit events stay.
+   */
+  deleteExpiredResets(before: string): Promise<number>;
   /** A reset by id; with `partnerId`, another partner's reset is not found. */
   getReset(resetId: string, partnerId?: string): Promise<ResetRecord | undefined>;
   /** The account's resets, newest first. */

@@ -127,6 +127,28 @@ export function resetCases(ctx: Ctx): void {
       expect(await ctx.store.recordCodeFailure('no-such-reset')).toBeGreaterThan(1000);
     });
 
+    it('forgets the resets whose link expired before the cut, with both token hashes, and keeps the rest and every audit event', async () => {
+      const used = reset(account('acc-n1'), { expiresAt: at(10), altTokenHash: hash() });
+      const lapsed = reset(account('acc-n2'), { expiresAt: at(20) });
+      const atCut = reset(account('acc-n3'), { expiresAt: at(30) });
+      const open = reset(account('acc-n1'), { createdAt: at(5), expiresAt: at(90) });
+      await ctx.store.createReset(used);
+      await ctx.store.claimReset(used.tokenHash, at(1), at(2));
+      await ctx.store.consumeReset(used.id, at(1));
+      for (const r of [lapsed, atCut, open]) await ctx.store.createReset(r);
+      await ctx.store.appendAudit({ type: 'reset.redeemed', outcome: 'success', actor: 'x', partnerId: 'north', detail: { resetId: used.id } }, at(1));
+
+      expect(await ctx.store.deleteExpiredResets(at(30))).toBe(2);
+      for (const h of [used.tokenHash, used.altTokenHash!, lapsed.tokenHash]) expect(await ctx.store.findResetByHash(h)).toBeUndefined();
+      expect(await ctx.store.getReset(used.id)).toBeUndefined();
+      expect((await ctx.store.listResets('north', 'acc-n1')).map((r) => r.id)).toEqual([open.id]);
+      expect(await ctx.store.listResets('north', 'acc-n2')).toEqual([]);
+      expect((await ctx.store.findResetByHash(atCut.tokenHash))?.id).toBe(atCut.id);
+      expect((await ctx.store.claimReset(open.tokenHash, at(40), at(41)))?.id).toBe(open.id);
+      expect((await ctx.store.listResetEvents('north', used.id)).map((e) => e.type)).toEqual(['reset.redeemed']);
+      expect(await ctx.store.deleteExpiredResets(at(30))).toBe(0);
+    });
+
     it('finds and claims a reset by its second token hash as by the first', async () => {
       const r = reset(account('acc-n1'));
       const alt = hash();

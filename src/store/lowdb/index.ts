@@ -335,6 +335,10 @@ export class LowdbStore implements Store {
     return this.resets.revokeOpen(partnerId, scope, at);
   }
 
+  deleteExpiredResets(before: string): Promise<number> {
+    return this.resets.deleteExpired(before);
+  }
+
   async getReset(resetId: string, partnerId?: string): Promise<ResetRecord | undefined> {
     const r = this.resets.get(resetId);
     return r && (partnerId === undefined || r.partnerId === partnerId) ? { ...r } : undefined;

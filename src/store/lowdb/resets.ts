@@ -125,6 +125,27 @@ export class LowdbResets {
     return revoked;
   }
 
+  /** Drops resets whose link expired before `before`, with their index entries; returns how many. */
+  async deleteExpired(before: string): Promise<number> {
+    const gone = this.all.filter((r) => r.expiresAt < before);
+    if (!gone.length) return 0;
+    this.journal.data.resets = this.all.filter((r) => r.expiresAt >= before);
+    const accounts = new Set<string>();
+    for (const r of gone) {
+      this.byId.delete(r.id);
+      this.byHash.delete(r.tokenHash);
+      if (r.altTokenHash) this.byHash.delete(r.altTokenHash);
+      accounts.add(r.accountId);
+    }
+    for (const id of accounts) {
+      const kept = (this.byAccount.get(id) ?? []).filter((r) => r.expiresAt >= before);
+      if (kept.length) this.byAccount.set(id, kept);
+      else this.byAccount.delete(id);
+    }
+    await this.journal.write(gone.map((r) => ({ part: 'resets', key: r.id })));
+    return gone.length;
+  }
+
   list(partnerId: string, accountId: string): ResetRecord[] {
     return resetsOf(this.byAccount.get(accountId) ?? [], partnerId, accountId);
   }

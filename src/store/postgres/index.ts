@@ -341,6 +341,11 @@ export class PostgresStore implements Store {
     return this.provisioning.revokeOpenResets(partnerId, scope, at);
   }
 
+  async deleteExpiredResets(before: string): Promise<number> {
+    const rows = await this.db.query<{ n: number }>('WITH gone AS (DELETE FROM resets WHERE expires_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone', [before]);
+    return rows[0]?.n ?? 0;
+  }
+
   getReset(resetId: string, partnerId?: string): Promise<ResetRecord | undefined> {
     return this.provisioning.getReset(resetId, partnerId);
   }
