@@ -37,6 +37,17 @@ export interface AccountPageQuery extends TenantPageQuery {
   login?: string;
 }
 
+/** A bounded read of the audit trail: every given field must match. */
+export interface AuditQuery {
+  partnerId?: string;
+  /** `account:<id>` and the like. */
+  target?: string;
+  type?: string;
+  /** Only events numbered after this: the next page starts after the last one seen. */
+  afterSeq?: number;
+  limit?: number;
+}
+
 /**
  * Persistence port. Every method on partner data takes the partner id and never returns
  * another partner's rows: the scope is enforced here as well as in the services.
@@ -76,7 +87,10 @@ export interface Store {
   consumeReset(resetId: string, now: string): Promise<boolean>;
 
   appendAudit(event: AuditInput, at: string): Promise<AuditEvent>;
+  /** The whole trail, or one partner's, oldest first: for verifying and exporting it. */
   listAudit(partnerId?: string): Promise<AuditEvent[]>;
+  /** The events that match every given field, oldest first: pages and the API ask this, not for the whole trail. */
+  queryAudit(query: AuditQuery): Promise<AuditEvent[]>;
 
   enqueueMail(mail: OutboxMail): Promise<void>;
   /** Takes up to `limit` due mails and marks them `sending`, so no other worker takes them. */

@@ -43,7 +43,7 @@ export class AdminService {
    */
   async lastResetMail(admin: AdminUser, accountId: string): Promise<LastMail | undefined> {
     const target = `account:${accountId}`;
-    const events = (await this.store.listAudit(admin.partnerId)).filter((e) => e.target === target);
+    const events = await this.store.queryAudit({ partnerId: admin.partnerId, target });
     const issued = events.findLast((e) => e.type === 'reset.issued');
     if (!issued) return undefined;
     const outcome = events.findLast((e) => e.seq > issued.seq && e.type.startsWith('mail.') && e.detail?.kind === 'reset-link');

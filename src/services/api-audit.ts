@@ -10,10 +10,9 @@ export class ApiAuditService {
   async list(caller: ApiCaller, req: { partnerId?: string; afterSeq?: number; limit: number }): Promise<{ items: AuditEvent[]; next: number | null }> {
     const restricted = caller.client.partnerId;
     if (restricted && req.partnerId !== undefined && req.partnerId !== restricted) throw notFound('Partner');
-    const events = await this.store.listAudit(restricted ?? req.partnerId);
-    const after = req.afterSeq ?? 0;
-    const start = events.findIndex((e) => e.seq > after);
-    const slice = start === -1 ? [] : events.slice(start, start + req.limit + 1);
+    const partnerId = restricted ?? req.partnerId;
+    // One more than asked, to know whether a next page exists.
+    const slice = await this.store.queryAudit({ ...(partnerId !== undefined ? { partnerId } : {}), afterSeq: req.afterSeq ?? 0, limit: req.limit + 1 });
     const items = slice.slice(0, req.limit);
     return { items, next: slice.length > req.limit ? items[items.length - 1]!.seq : null };
   }

@@ -34,8 +34,8 @@ export class DirectoryAdminService {
   }
 
   private async problems(instance: string, since?: string): Promise<AuditEvent[]> {
-    return (await this.deps.store.listAudit())
-      .filter((e) => e.type === 'sync.failed' && e.detail?.instance === instance && e.detail?.class === 'config' && (!since || e.at > since));
+    return (await this.deps.store.queryAudit({ type: 'sync.failed' }))
+      .filter((e) => e.detail?.instance === instance && e.detail?.class === 'config' && (!since || e.at > since));
   }
 
   async list(admin: AdminUser): Promise<DirectoryOverview[]> {

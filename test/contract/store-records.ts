@@ -36,6 +36,29 @@ export function auditAndOutboxCases(ctx: Ctx): void {
       expect(await ctx.store.listAudit('nobody')).toEqual([]);
     });
 
+    it('answers a query with the events matching every field given, oldest first, a page at a time', async () => {
+      const add = (partnerId: string | undefined, target: string, type: string, n: number) =>
+        ctx.store.appendAudit({ ...event(partnerId, n), target, type }, at(n));
+      await add('north', 'account:a', 'reset.issued', 1);
+      await add('north', 'account:b', 'reset.issued', 2);
+      await add('south', 'account:a', 'reset.issued', 3);
+      await add('north', 'account:a', 'mail.sent', 4);
+      await add(undefined, 'directory:d', 'sync.failed', 5);
+      await add('north', 'account:a', 'reset.redeemed', 6);
+      const seqs = async (q: Parameters<typeof ctx.store.queryAudit>[0]) => (await ctx.store.queryAudit(q)).map((e) => e.seq);
+
+      expect(await seqs({ partnerId: 'north', target: 'account:a' })).toEqual([1, 4, 6]);
+      expect(await seqs({ target: 'account:a' })).toEqual([1, 3, 4, 6]);
+      expect(await seqs({ type: 'sync.failed' })).toEqual([5]);
+      expect(await seqs({ partnerId: 'north', type: 'reset.issued' })).toEqual([1, 2]);
+      expect(await seqs({ partnerId: 'south' })).toEqual([3]);
+      expect(await seqs({ partnerId: 'north', afterSeq: 1, limit: 2 })).toEqual([2, 4]);
+      expect(await seqs({ partnerId: 'north', afterSeq: 4, limit: 2 })).toEqual([6]);
+      expect(await seqs({ afterSeq: 6 })).toEqual([]);
+      expect(await seqs({ partnerId: 'nobody' })).toEqual([]);
+      expect((await ctx.store.queryAudit({ partnerId: 'north', target: 'account:a', limit: 1 }))[0]).toEqual((await ctx.store.listAudit())[0]);
+    });
+
     it('keeps one gapless, verifiable chain when forty events are appended at once from two instances', async () => {
       const other = await ctx.other();
       const written = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? other : ctx.store).appendAudit(event('north', i), at(i))));

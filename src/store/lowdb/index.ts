@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { AppendLog } from './append-log.js';
 import { chainEvent } from '../../domain/audit.js';
-import type { AdminRecord, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
+import type { AdminRecord, AuditQuery, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
 import type { AccountPageQuery, CustomerPageQuery, TenantPageQuery } from '../../domain/ports.js';
 import type {
   Account, AuditEvent, AuditInput, Customer, DirectoryBinding, OutboxMail, Page, Partner, ResetRecord,
@@ -13,7 +13,8 @@ import { LowdbBranding } from './branding.js';
 import type { BrandLogo, Branding } from '../../domain/types.js';
 import { closeCollection } from './collection.js';
 import { Journal, type Change } from './journal.js';
-import { LowdbProvisioning, eventsOfReset } from './provisioning.js';
+import { LowdbProvisioning } from './provisioning.js';
+import { LowdbAudit } from './audit.js';
 import { LowdbResets } from './resets.js';
 import { LowdbMailOutbox } from './mail-outbox.js';
 import type { SyncQuery } from '../../domain/ports.js';
@@ -26,7 +27,6 @@ import { LowdbConnections } from './connections.js';
 import type { StoredConnection } from '../../domain/types.js';
 
 export interface Tenants { partners: Partner[]; customers: Customer[]; accounts: Account[] }
-interface Audit { events: AuditEvent[] }
 interface Sessions { sessions: Record<string, SessionRecord> }
 interface Sso {
   requests: Record<string, { connectionId: string; expiresAt: string }>;
@@ -52,12 +52,11 @@ export class LowdbStore implements Store {
   private readonly branding = new LowdbBranding();
   private readonly webhooks = new LowdbWebhooks();
   private readonly connections = new LowdbConnections();
-  private auditByReset: Map<string, AuditEvent[]> | undefined;
 
   private constructor(
     private readonly tenants: Journal<Tenants>,
     private readonly resets: LowdbResets,
-    private readonly audit: { log: AppendLog<AuditEvent>; events: AuditEvent[] },
+    private readonly audit: LowdbAudit,
     private readonly outbox: LowdbMailOutbox,
     private readonly sessions: Journal<Sessions>,
     private readonly sso: Journal<Sso>,
@@ -70,7 +69,7 @@ export class LowdbStore implements Store {
     const store = new LowdbStore(
       await Journal.open<Tenants>(dir, 'tenants', { partners: [], customers: [], accounts: [] }),
       await LowdbResets.open(dir),
-      await openAudit(dir),
+      await LowdbAudit.open(dir),
       await LowdbMailOutbox.open(dir),
       await Journal.open<Sessions>(dir, 'sessions', { sessions: {} }),
       await Journal.open<Sso>(dir, 'sso', { requests: {}, seen: {}, admins: [] }),
@@ -202,19 +201,16 @@ export class LowdbStore implements Store {
     return this.resets.consume(resetId, now);
   }
 
-  async appendAudit(input: AuditInput, at: string): Promise<AuditEvent> {
-    const events = this.audit.events;
-    const last = events[events.length - 1];
-    // Chained and placed in memory at once (no await in between), so the order is the chain's order.
-    const event = chainEvent(input, at, (last?.seq ?? 0) + 1, last?.hash ?? '');
-    events.push(event);
-    if (this.auditByReset) indexByReset(this.auditByReset, event);
-    await this.audit.log.append(event);
-    return event;
+  appendAudit(input: AuditInput, at: string): Promise<AuditEvent> {
+    return this.audit.append(input, at);
   }
 
   async listAudit(partnerId?: string): Promise<AuditEvent[]> {
-    return this.audit.events.filter((e) => partnerId === undefined || e.partnerId === partnerId);
+    return this.audit.list(partnerId);
+  }
+
+  async queryAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.audit.query(query);
   }
 
   enqueueMail(mail: OutboxMail): Promise<void> {
@@ -349,20 +345,7 @@ export class LowdbStore implements Store {
   }
 
   async listResetEvents(partnerId: string, resetId: string): Promise<AuditEvent[]> {
-    return eventsOfReset(this.auditOfResets().get(resetId) ?? [], partnerId, resetId);
-  }
-
-  /**
-   * Audit events by the reset they are about, built at the first question and kept as events are
-   * appended: the API answers every reset it issues with its state, and scanning the whole trail
-   * for it made issuing through the API slow down as the trail grew (146/s past 40,000 events).
-   */
-  private auditOfResets(): Map<string, AuditEvent[]> {
-    if (!this.auditByReset) {
-      this.auditByReset = new Map();
-      for (const e of this.audit.events) indexByReset(this.auditByReset, e);
-    }
-    return this.auditByReset;
+    return this.audit.ofReset(partnerId, resetId);
   }
 
   saveApiClient(client: ApiClient): Promise<void> {
@@ -517,36 +500,9 @@ export class LowdbStore implements Store {
   /** Waits for the last writes and any compaction under way, then closes the files. */
   async close(): Promise<void> {
     await Promise.all([
-      this.audit.log.close(), this.tenants.close(), this.resets.close(), this.outbox.close(), this.sessions.close(), this.sso.close(),
+      this.audit.close(), this.tenants.close(), this.resets.close(), this.outbox.close(), this.sessions.close(), this.sso.close(),
       this.api.close(), this.syncs.close(), this.branding.close(),
       this.webhooks.close(), this.connections.close(),
     ]);
   }
-}
-
-/**
- * The audit trail is append-only by nature: one JSON line per event in `audit.jsonl`, so an
- * event costs one small write instead of rewriting the whole history. An `audit.json` written by
- * an earlier version is carried over once.
- */
-function indexByReset(index: Map<string, AuditEvent[]>, e: AuditEvent): void {
-  const id = e.detail?.resetId;
-  if (typeof id !== 'string') return;
-  const list = index.get(id);
-  if (list) list.push(e);
-  else index.set(id, [e]);
-}
-
-async function openAudit(dir: string): Promise<{ log: AppendLog<AuditEvent>; events: AuditEvent[] }> {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'audit.jsonl');
-  const legacy = path.join(dir, 'audit.json');
-  const { log, records } = await AppendLog.open<AuditEvent>(file);
-  if (records.length === 0 && existsSync(legacy)) {
-    const old = (JSON.parse(readFileSync(legacy, 'utf8')) as Audit).events ?? [];
-    for (const e of old) await log.append(e);
-    renameSync(legacy, `${legacy}.migrated`);
-    return { log, events: old };
-  }
-  return { log, events: records };
 }

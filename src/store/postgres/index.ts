@@ -1,6 +1,6 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { chainEvent } from '../../domain/audit.js';
-import type { AdminRecord, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
+import type { AdminRecord, AuditQuery, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
 import type { AccountPageQuery, CustomerPageQuery, TenantPageQuery } from '../../domain/ports.js';
 import type { ApiClient, CursorPage, IdempotencyRecord } from '../../domain/types.js';
 import { ApiData } from './api.js';
@@ -218,6 +218,14 @@ export class PostgresStore implements Store {
   async listAudit(partnerId?: string): Promise<AuditEvent[]> {
     const rows = await this.db.query<{ event: AuditEvent }>(
       'SELECT event FROM audit_events WHERE $1::text IS NULL OR partner_id = $1 ORDER BY seq', [partnerId ?? null]);
+    return rows.map((r) => r.event);
+  }
+
+  async queryAudit(q: AuditQuery): Promise<AuditEvent[]> {
+    const rows = await this.db.query<{ event: AuditEvent }>(`SELECT event FROM audit_events
+      WHERE ($1::text IS NULL OR partner_id = $1) AND ($2::text IS NULL OR event->>'target' = $2)
+        AND ($3::text IS NULL OR type = $3) AND seq > $4
+      ORDER BY seq LIMIT $5`, [q.partnerId ?? null, q.target ?? null, q.type ?? null, q.afterSeq ?? 0, q.limit ?? null]);
     return rows.map((r) => r.event);
   }
 
