@@ -12,29 +12,45 @@ export class AppendLog<T> {
 
   private constructor(private readonly handle: FileHandle) {}
 
-  /** Opens the log and reads what it holds; a torn last line (a crash mid-write) is dropped. */
-  static async open<T>(file: string): Promise<{ log: AppendLog<T>; records: T[] }> {
+  /**
+   * Opens the log and reads what it holds; a torn last line (a crash mid-write) is dropped. With
+   * `each`, records are handed over one by one with where their line starts and its length in
+   * bytes, and not kept.
+   */
+  static async open<T>(file: string, each?: (record: T, offset: number, bytes: number) => void): Promise<{ log: AppendLog<T>; records: T[]; bytes: number }> {
     const records: T[] = [];
+    let end = 0;
     if (existsSync(file)) {
-      const text = readFileSync(file, 'utf8');
+      const data = readFileSync(file);
       // A torn last line is cut off, or the next append would glue onto it and spoil both.
-      const end = text.lastIndexOf('\n') + 1;
-      if (end < text.length) truncateSync(file, Buffer.byteLength(text.slice(0, end)));
-      for (const [i, line] of text.slice(0, end).split('\n').entries()) {
-        if (!line) continue;
-        try {
-          records.push(JSON.parse(line) as T);
-        } catch (e) {
-          throw new Error(`${file}: line ${i + 1} is not JSON`, { cause: e });
+      end = data.lastIndexOf(0x0a) + 1;
+      if (end < data.length) truncateSync(file, end);
+      for (let at = 0, line = 1; at < end; line++) {
+        const next = data.indexOf(0x0a, at) + 1;
+        if (next - at > 1) {
+          let record: T;
+          try {
+            record = JSON.parse(data.toString('utf8', at, next - 1)) as T;
+          } catch (e) {
+            throw new Error(`${file}: line ${line} is not JSON`, { cause: e });
+          }
+          if (each) each(record, at, next - at);
+          else records.push(record);
         }
+        at = next;
       }
     }
-    return { log: new AppendLog<T>(await open(file, 'a')), records };
+    return { log: new AppendLog<T>(await open(file, 'a')), records, bytes: end };
   }
 
   append(record: T): Promise<void> {
+    return this.appendLine(`${JSON.stringify(record)}\n`);
+  }
+
+  /** Appends a line already serialised (ending in a newline), for a caller that needs its length. */
+  appendLine(line: string): Promise<void> {
     return new Promise((done, fail) => {
-      this.pending.push({ line: `${JSON.stringify(record)}\n`, done, fail });
+      this.pending.push({ line, done, fail });
       this.writing ??= this.flush();
     });
   }

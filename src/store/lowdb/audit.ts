@@ -1,115 +1,220 @@
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { chainEvent } from '../../domain/audit.js';
 import type { AuditQuery } from '../../domain/ports.js';
 import type { AuditEvent, AuditInput } from '../../domain/types.js';
 import { AppendLog } from './append-log.js';
 
-/** Events by one of their fields, each list in chain order. */
-interface Indexes {
-  byReset: Map<string, AuditEvent[]>;
-  byTarget: Map<string, AuditEvent[]>;
-  byType: Map<string, AuditEvent[]>;
-  byPartner: Map<string, AuditEvent[]>;
-}
+/** Small integers for the few distinct partner ids and event types, so each event costs a number, not a string. */
+class Codes {
+  private readonly byName = new Map<string, number>();
+  readonly names: string[] = [];
 
-const push = (index: Map<string, AuditEvent[]>, key: string, e: AuditEvent) => {
-  const list = index.get(key);
-  if (list) list.push(e);
-  else index.set(key, [e]);
-};
-
-function indexEvent(ix: Indexes, e: AuditEvent): void {
-  const resetId = e.detail?.resetId;
-  if (typeof resetId === 'string') push(ix.byReset, resetId, e);
-  if (e.target !== undefined) push(ix.byTarget, e.target, e);
-  push(ix.byType, e.type, e);
-  if (e.partnerId !== undefined) push(ix.byPartner, e.partnerId, e);
-}
-
-/** The first position in `list` (ordered by seq) whose event is numbered after `seq`. */
-function firstAfter(list: AuditEvent[], seq: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.seq <= seq) lo = mid + 1;
-    else hi = mid;
+  code(name: string): number {
+    let c = this.byName.get(name);
+    if (c === undefined) {
+      c = this.names.push(name) - 1;
+      this.byName.set(name, c);
+    }
+    return c;
   }
-  return lo;
+
+  find(name: string): number | undefined {
+    return this.byName.get(name);
+  }
 }
+
+const NO_PARTNER = -1;
+/** Most events read in one go (a few MB), so reading the whole trail never needs one buffer the size of the file. */
+const SPAN = 8192;
+
+const push = <K>(index: Map<K, number[]>, key: K, position: number) => {
+  const list = index.get(key);
+  if (list) list.push(position);
+  else index.set(key, [position]);
+};
 
 /**
  * The embedded store's audit trail: one JSON line per event in `audit.jsonl`, so an event costs
  * one small write instead of rewriting the whole history. An `audit.json` written by an earlier
- * version is carried over once. Queries go through indexes by reset, target, type and partner,
- * built at the first question and kept as events are appended: a page or an API call reads the
- * events it shows, not the whole trail (the API issued 146 resets/s past 40,000 events when
- * every answer scanned it).
+ * version is carried over once.
+ *
+ * Events are read back from the file, not held in memory: memory keeps, per event, where its
+ * line is, its number, partner and type (as small integers), and lists of positions by partner,
+ * type, target and reset, so a page or an API call reads the few lines it shows. Holding every
+ * event cost about 700 bytes each, two or more per reset issued, for as long as the process ran.
  */
 export class LowdbAudit {
-  private indexes: Indexes | undefined;
+  private readonly offsets: number[] = [];
+  private readonly lengths: number[] = [];
+  private readonly seqs: number[] = [];
+  private readonly partnerOf: number[] = [];
+  private readonly typeOf: number[] = [];
+  private readonly partners = new Codes();
+  private readonly types = new Codes();
+  private readonly byPartner = new Map<number, number[]>();
+  private readonly byType = new Map<number, number[]>();
+  private readonly byTarget = new Map<string, number[]>();
+  private readonly byReset = new Map<string, number[]>();
+  /** Events whose line is not yet on disk, by position. */
+  private readonly pending = new Map<number, AuditEvent>();
+  private last: { seq: number; hash: string } | undefined;
+  private size = 0;
+  private log!: AppendLog<AuditEvent>;
+  private reader!: FileHandle;
+  private broken: Error | undefined;
 
-  private constructor(private readonly log: AppendLog<AuditEvent>, private readonly events: AuditEvent[]) {}
+  private constructor(private readonly file: string) {}
 
   static async open(dir: string): Promise<LowdbAudit> {
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'audit.jsonl');
     const legacy = path.join(dir, 'audit.json');
-    const { log, records } = await AppendLog.open<AuditEvent>(file);
-    if (records.length === 0 && existsSync(legacy)) {
+    const audit = new LowdbAudit(file);
+    const { log, bytes } = await AppendLog.open<AuditEvent>(file, (e, offset, length) => audit.place(e, offset, length));
+    audit.log = log;
+    audit.size = bytes;
+    audit.reader = await open(file, 'r');
+    if (audit.seqs.length === 0 && existsSync(legacy)) {
       const old = (JSON.parse(readFileSync(legacy, 'utf8')) as { events?: AuditEvent[] }).events ?? [];
-      for (const e of old) await log.append(e);
+      for (const e of old) await audit.write(e);
       renameSync(legacy, `${legacy}.migrated`);
-      return new LowdbAudit(log, old);
     }
-    return new LowdbAudit(log, records);
+    return audit;
   }
 
-  async append(input: AuditInput, at: string): Promise<AuditEvent> {
-    const last = this.events[this.events.length - 1];
-    // Chained and placed in memory at once (no await in between), so the order is the chain's order.
-    const event = chainEvent(input, at, (last?.seq ?? 0) + 1, last?.hash ?? '');
-    this.events.push(event);
-    if (this.indexes) indexEvent(this.indexes, event);
-    await this.log.append(event);
-    return event;
+  append(input: AuditInput, at: string): Promise<AuditEvent> {
+    if (this.broken) return Promise.reject(this.broken);
+    // Chained and placed at once (no await in between), so the order is the chain's order.
+    const event = chainEvent(input, at, (this.last?.seq ?? 0) + 1, this.last?.hash ?? '');
+    return this.write(event).then(() => event);
   }
 
-  list(partnerId?: string): AuditEvent[] {
-    return partnerId === undefined ? [...this.events] : [...(this.index().byPartner.get(partnerId) ?? [])];
+  /** The whole trail or one partner's. */
+  async list(partnerId?: string): Promise<AuditEvent[]> {
+    if (partnerId === undefined) return this.readAll(Array.from({ length: this.seqs.length }, (_, i) => i));
+    const code = this.partners.find(partnerId);
+    return code === undefined ? [] : this.readAll(this.byPartner.get(code) ?? []);
   }
 
-  query(q: AuditQuery): AuditEvent[] {
-    const ix = this.index();
+  async query(q: AuditQuery): Promise<AuditEvent[]> {
+    const partner = q.partnerId === undefined ? undefined : this.partners.find(q.partnerId) ?? null;
+    const type = q.type === undefined ? undefined : this.types.find(q.type) ?? null;
+    if (partner === null || type === null) return [];
     // The narrowest list that holds every match; the other fields are checked one by one.
-    const list = q.target !== undefined ? ix.byTarget.get(q.target)
-      : q.type !== undefined ? ix.byType.get(q.type)
-        : q.partnerId !== undefined ? ix.byPartner.get(q.partnerId)
-          : this.events;
-    const out: AuditEvent[] = [];
+    const list = q.target !== undefined ? this.byTarget.get(q.target)
+      : type !== undefined ? this.byType.get(type)
+        : partner !== undefined ? this.byPartner.get(partner)
+          : undefined;
+    if (!list && (q.target !== undefined || type !== undefined || partner !== undefined)) return [];
+    const length = list ? list.length : this.seqs.length;
+    const at = (i: number) => (list ? list[i]! : i);
     const limit = q.limit ?? Number.POSITIVE_INFINITY;
-    for (let i = firstAfter(list ?? [], q.afterSeq ?? 0); list && i < list.length && out.length < limit; i++) {
-      const e = list[i]!;
-      if ((q.partnerId === undefined || e.partnerId === q.partnerId) && (q.target === undefined || e.target === q.target)
-        && (q.type === undefined || e.type === q.type)) out.push(e);
+    const picked: number[] = [];
+    for (let i = this.firstAfter(length, at, q.afterSeq ?? 0); i < length && picked.length < limit; i++) {
+      const p = at(i);
+      if ((partner === undefined || this.partnerOf[p] === partner) && (type === undefined || this.typeOf[p] === type)) picked.push(p);
+    }
+    const events = await this.readAll(picked);
+    // A target is the one field not kept per event: checked on the events read.
+    return q.target === undefined ? events : events.filter((e) => e.target === q.target);
+  }
+
+  async ofReset(partnerId: string, resetId: string): Promise<AuditEvent[]> {
+    const code = this.partners.find(partnerId);
+    const positions = (this.byReset.get(resetId) ?? []).filter((p) => this.partnerOf[p] === code);
+    return this.readAll(positions);
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+    await this.reader.close();
+  }
+
+  private write(event: AuditEvent): Promise<void> {
+    const line = `${JSON.stringify(event)}\n`;
+    const bytes = Buffer.byteLength(line);
+    const position = this.place(event, this.size, bytes);
+    this.size += bytes;
+    this.pending.set(position, event);
+    return this.log.appendLine(line).then(() => {
+      this.pending.delete(position);
+    }, (e: unknown) => {
+      // Lines after it were placed where this one should have ended: nothing written from here
+      // on could be found again. The trail refuses events until it is reopened from its file.
+      this.broken ??= new Error('The audit trail could not be written; restart to reopen it from its file.', { cause: e });
+      throw e;
+    });
+  }
+
+  /** Indexes an event whose line starts at `offset`; returns its position. */
+  private place(e: AuditEvent, offset: number, bytes: number): number {
+    const position = this.seqs.length;
+    this.offsets.push(offset);
+    this.lengths.push(bytes);
+    this.seqs.push(e.seq);
+    const partner = e.partnerId === undefined ? NO_PARTNER : this.partners.code(e.partnerId);
+    const type = this.types.code(e.type);
+    this.partnerOf.push(partner);
+    this.typeOf.push(type);
+    if (partner !== NO_PARTNER) push(this.byPartner, partner, position);
+    push(this.byType, type, position);
+    if (e.target !== undefined) push(this.byTarget, e.target, position);
+    const resetId = e.detail?.resetId;
+    if (typeof resetId === 'string') push(this.byReset, resetId, position);
+    this.last = { seq: e.seq, hash: e.hash };
+    return position;
+  }
+
+  /**
+   * The events at these positions (ascending). Lines not yet on disk come from memory; runs of
+   * consecutive lines on disk are read at once, run after run.
+   */
+  private async readAll(positions: readonly number[]): Promise<AuditEvent[]> {
+    const out: AuditEvent[] = [];
+    for (let i = 0; i < positions.length;) {
+      const from = positions[i]!;
+      const waiting = this.pending.get(from);
+      if (waiting) {
+        out.push(waiting);
+        i++;
+        continue;
+      }
+      let to = from + 1;
+      i++;
+      while (i < positions.length && positions[i] === to && !this.pending.has(to) && to - from < SPAN) {
+        to++;
+        i++;
+      }
+      out.push(...await this.readSpan(from, to));
     }
     return out;
   }
 
-  ofReset(partnerId: string, resetId: string): AuditEvent[] {
-    return (this.index().byReset.get(resetId) ?? []).filter((e) => e.partnerId === partnerId);
-  }
-
-  close(): Promise<void> {
-    return this.log.close();
-  }
-
-  private index(): Indexes {
-    if (!this.indexes) {
-      this.indexes = { byReset: new Map(), byTarget: new Map(), byType: new Map(), byPartner: new Map() };
-      for (const e of this.events) indexEvent(this.indexes, e);
+  /** Events at positions [from, to), whose lines are consecutive in the file: one read. */
+  private async readSpan(from: number, to: number): Promise<AuditEvent[]> {
+    const start = this.offsets[from]!;
+    const end = this.offsets[to - 1]! + this.lengths[to - 1]!;
+    const buffer = Buffer.allocUnsafe(end - start);
+    await this.reader.read(buffer, 0, buffer.length, start);
+    const out: AuditEvent[] = [];
+    for (let p = from; p < to; p++) {
+      const at = this.offsets[p]! - start;
+      out.push(JSON.parse(buffer.toString('utf8', at, at + this.lengths[p]! - 1)) as AuditEvent);
     }
-    return this.indexes;
+    return out;
+  }
+
+  /** The first index in a list (ordered by seq) whose event is numbered after `seq`. */
+  private firstAfter(length: number, at: (i: number) => number, seq: number): number {
+    let lo = 0;
+    let hi = length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.seqs[at(mid)]! <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { verifyChain } from '../../src/domain/audit.js';
+import type { AuditInput } from '../../src/domain/types.js';
+import { LowdbAudit } from '../../src/store/lowdb/audit.js';
+
+const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'rb-audit-'));
+const input = (n: number, partnerId = 'north'): AuditInput => ({
+  type: n % 2 ? 'reset.issued' : 'mail.sent', outcome: 'success', actor: 'admin:a@north.example', partnerId,
+  target: `account:a${n % 3}`, detail: { resetId: `r${n % 5}`, note: 'ünïcode ✓' },
+});
+const at = (n: number) => new Date(Date.UTC(2030, 0, 1, 0, n)).toISOString();
+
+describe('the embedded audit trail, read back from its file', () => {
+  it('continues the chain after a reopen and answers queries from the file as before it', async () => {
+    const dir = tempDir();
+    const first = await LowdbAudit.open(dir);
+    for (let n = 1; n <= 30; n++) await first.append(input(n, n % 4 ? 'north' : 'south'), at(n));
+    const before = await first.query({ partnerId: 'north', target: 'account:a1' });
+    await first.close();
+
+    const again = await LowdbAudit.open(dir);
+    expect(await again.query({ partnerId: 'north', target: 'account:a1' })).toEqual(before);
+    const next = await again.append(input(31), at(31));
+    const all = await again.list();
+    expect(next.seq).toBe(31);
+    expect(next.prev).toBe(all[29]!.hash);
+    expect(verifyChain(all)).toEqual({ ok: true });
+    expect((await again.list('south')).map((e) => e.seq)).toEqual([4, 8, 12, 16, 20, 24, 28]);
+    expect((await again.ofReset('north', 'r2')).map((e) => e.seq)).toEqual([2, 7, 17, 22, 27]);
+    await again.close();
+  });
+
+  it('answers reads made while appends are still being written, and loses none of them', async () => {
+    const dir = tempDir();
+    const audit = await LowdbAudit.open(dir);
+    const writes = Array.from({ length: 200 }, (_, i) => audit.append(input(i + 1), at(i)));
+    const early = await audit.query({ type: 'reset.issued' });
+    expect(early.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 2 * i + 1));
+    await Promise.all(writes);
+    const all = await audit.list();
+    expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(verifyChain(all)).toEqual({ ok: true });
+    await audit.close();
+  });
+
+  it('shows an edit made to the file while the store runs: the chain check reads what is on disk', async () => {
+    const dir = tempDir();
+    const audit = await LowdbAudit.open(dir);
+    for (let n = 1; n <= 5; n++) await audit.append(input(n), at(n));
+    const file = path.join(dir, 'audit.jsonl');
+    // Same length, another actor: the offsets still hold, the hash does not.
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/("seq":3,[^\n]*?)admin:a@north/, '$1admin:z@north'));
+    expect(verifyChain(await audit.list())).toMatchObject({ ok: false, seq: 3 });
+    expect((await audit.query({ afterSeq: 2, limit: 1 }))[0]!.actor).toBe('admin:z@north.example');
+    await audit.close();
+  });
+});
