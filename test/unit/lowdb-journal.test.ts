@@ -44,6 +44,23 @@ describe('the journal under the embedded store', () => {
     await again.close();
   });
 
+  it('deletes the right records when a crash left deletes in both the old journal and the new one', async () => {
+    const dir = tempDir();
+    const j = await Journal.open<Doc>(dir, 'c', empty());
+    // As the stores do: the records change in memory, the journal is told what changed.
+    j.data.items.push(...['r1', 'r2', 'r3', 'r4'].map((id, n) => ({ id, n })));
+    await j.write(j.data.items.map((value) => ({ part: 'items', key: value.id, value })));
+    await j.compact();
+    j.data.items.shift();
+    await j.write([{ part: 'items', key: 'r1' }]);
+    await j.close();
+    renameSync(path.join(dir, 'c.jsonl'), path.join(dir, 'c.jsonl.old'));
+    writeFileSync(path.join(dir, 'c.jsonl'), '{"p":"items","k":"r3","v":{"id":"r3","n":30}}\n{"p":"items","k":"r2"}\n');
+    const again = await Journal.open<Doc>(dir, 'c', empty());
+    expect(again.data.items).toEqual([{ id: 'r3', n: 30 }, { id: 'r4', n: 3 }]);
+    await again.close();
+  });
+
   it('cuts off a torn last line left by a crash, so the next append starts on a line of its own', async () => {
     const dir = tempDir();
     const j = await Journal.open<Doc>(dir, 'c', empty());

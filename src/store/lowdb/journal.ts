@@ -222,7 +222,7 @@ function replay(data: object, lines: Array<{ p: string; k?: string; v?: unknown 
   const doc = data as Record<string, unknown>;
   // Splicing each deleted record out would shift the list and rebuild its index per delete: a
   // journal of many deletes (forgotten resets) would replay in quadratic time.
-  const holed = new Set<unknown[]>();
+  const holed = new Map<unknown[], string>();
   for (const { p, k, v } of lines) {
     if (k === undefined) {
       doc[p] = v;
@@ -241,7 +241,7 @@ function replay(data: object, lines: Array<{ p: string; k?: string; v?: unknown 
         if (at !== undefined) {
           part[at] = GONE;
           index.delete(k);
-          holed.add(part);
+          holed.set(part, p);
         }
       } else if (at === undefined) {
         index.set(k, part.length);
@@ -253,9 +253,11 @@ function replay(data: object, lines: Array<{ p: string; k?: string; v?: unknown 
       else map[k] = v;
     }
   }
-  for (const list of holed) {
+  for (const [list, p] of holed) {
     let kept = 0;
     for (const r of list) if (r !== GONE) list[kept++] = r;
     list.length = kept;
+    // Positions moved: a later replay (the journal after `.jsonl.old`) indexes the list afresh.
+    indexes.delete(p);
   }
 }
