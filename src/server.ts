@@ -149,7 +149,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger; c
     ? createApiServices({ store, audit, clock, reset, knownDirectory: (id) => !!catalog.get(id), idempotencyHours: config.api.idempotencyHours, oauth: config.api.oauth })
     : undefined;
   const retention = new ResetRetention({
-    store, clock, logger, keepMs: config.reset.keepDays * 86_400_000, everyMs: 3_600_000, noticeLapsed: () => webhooks.sweep.sweep(),
+    store, clock, logger, keepMs: config.reset.keepDays * 86_400_000, everyMs: 3_600_000, noticeLapsed: () => webhooks.sweep.noticedUntil(),
   });
   const app = createApp({
     config, views, logger, connections, clock, metrics,
@@ -229,7 +229,7 @@ export async function openStore(config: Config, dataDir: string, logger: Logger)
   }
   const store = await LowdbStore.open(dataDir);
   await store.requeueInterruptedMail();
-  return { store, ready: async () => true };
+  return { store, ready: async () => store.writable() };
 }
 
 const withFault = (fault: ((step: string) => void) | undefined) => (fault ? { fault } : {});

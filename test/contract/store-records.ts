@@ -56,6 +56,11 @@ export function auditAndOutboxCases(ctx: Ctx): void {
       expect(await seqs({ partnerId: 'north', afterSeq: 4, limit: 2 })).toEqual([6]);
       expect(await seqs({ afterSeq: 6 })).toEqual([]);
       expect(await seqs({ partnerId: 'nobody' })).toEqual([]);
+      expect(await seqs({ target: 'account:a', type: 'reset.issued' })).toEqual([1, 3]);
+      expect(await seqs({ partnerId: 'north', target: 'account:a', type: 'mail.sent' })).toEqual([4]);
+      // Every partner's events and those of none, a page at a time (an unrestricted API client).
+      expect(await seqs({ afterSeq: 3, limit: 2 })).toEqual([4, 5]);
+      expect(await seqs({ afterSeq: 5, limit: 2 })).toEqual([6]);
       expect((await ctx.store.queryAudit({ partnerId: 'north', target: 'account:a', limit: 1 }))[0]).toEqual((await ctx.store.listAudit())[0]);
     });
 

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { verifyChain } from '../../src/domain/audit.js';
 import type { AuditInput } from '../../src/domain/types.js';
 import { LowdbAudit } from '../../src/store/lowdb/audit.js';
@@ -14,6 +15,10 @@ const input = (n: number, partnerId = 'north'): AuditInput => ({
 const at = (n: number) => new Date(Date.UTC(2030, 0, 1, 0, n)).toISOString();
 
 describe('the embedded audit trail, read back from its file', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('continues the chain after a reopen and answers queries from the file as before it', async () => {
     const dir = tempDir();
     const first = await LowdbAudit.open(dir);
@@ -44,6 +49,41 @@ describe('the embedded audit trail, read back from its file', () => {
     expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(verifyChain(all)).toEqual({ ok: true });
     await audit.close();
+  });
+
+  it('reads a mix of lines on disk and lines still being written, in order', async () => {
+    const dir = tempDir();
+    const audit = await LowdbAudit.open(dir);
+    for (let n = 1; n <= 10; n++) await audit.append(input(n), at(n));
+    const writes = Array.from({ length: 10 }, (_, i) => audit.append(input(i + 11), at(i + 11)));
+    expect((await audit.query({ partnerId: 'north', afterSeq: 5 })).map((e) => e.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 6));
+    await Promise.all(writes);
+    expect(verifyChain(await audit.list())).toEqual({ ok: true });
+    await audit.close();
+  });
+
+  it('after a failed write, refuses every event queued behind it and every later one, and reopens sound', async () => {
+    const dir = tempDir();
+    const audit = await LowdbAudit.open(dir);
+    await audit.append(input(1), at(1));
+    const probe = await open(path.join(dir, 'probe'), 'w');
+    const write = vi.spyOn(Object.getPrototypeOf(probe) as { write: () => unknown }, 'write')
+      .mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }));
+    await probe.close();
+    const outcomes = await Promise.allSettled([2, 3, 4].map((n) => audit.append(input(n), at(n))));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    await expect(audit.append(input(5), at(5))).rejects.toThrow(/could not be written/);
+    expect(audit.writable).toBe(false);
+    write.mockRestore();
+    await audit.close();
+
+    const reopened = await LowdbAudit.open(dir);
+    const next = await reopened.append(input(6), at(6));
+    const all = await reopened.list();
+    expect(all.map((e) => e.seq)).toEqual([1, 2]);
+    expect(next.prev).toBe(all[0]!.hash);
+    expect(verifyChain(all)).toEqual({ ok: true });
+    await reopened.close();
   });
 
   it('shows an edit made to the file while the store runs: the chain check reads what is on disk', async () => {

@@ -9,6 +9,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 export class AppendLog<T> {
   private pending: Array<{ line: string; done: () => void; fail: (e: unknown) => void }> = [];
   private writing: Promise<void> | undefined;
+  /** Why a write failed: that line may or may not be on disk, so nothing is appended after it. */
+  private failed: unknown;
 
   private constructor(private readonly handle: FileHandle) {}
 
@@ -49,6 +51,7 @@ export class AppendLog<T> {
 
   /** Appends a line already serialised (ending in a newline), for a caller that needs its length. */
   appendLine(line: string): Promise<void> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
     return new Promise((done, fail) => {
       this.pending.push({ line, done, fail });
       this.writing ??= this.flush();
@@ -59,11 +62,16 @@ export class AppendLog<T> {
     while (this.pending.length) {
       const batch = this.pending.splice(0);
       try {
-        await this.handle.write(batch.map((p) => p.line).join(''));
+        const data = Buffer.from(batch.map((p) => p.line).join(''));
+        const { bytesWritten } = await this.handle.write(data);
+        if (bytesWritten !== data.length) throw new Error(`wrote ${bytesWritten} of ${data.length} bytes`);
         await this.handle.datasync();
         for (const p of batch) p.done();
       } catch (e) {
-        for (const p of batch) p.fail(e);
+        // Lines queued behind this batch would land after bytes whose fate is unknown (readers
+        // locate lines by offset): they fail too, and so does every later append.
+        this.failed = e;
+        for (const p of [...batch, ...this.pending.splice(0)]) p.fail(e);
       }
     }
     this.writing = undefined;

@@ -64,14 +64,21 @@ export class LowdbAudit {
   private log!: AppendLog<AuditEvent>;
   private reader!: FileHandle;
   private broken: Error | undefined;
+  /** Reads under way: closing waits for them rather than pulling the file from under them. */
+  private readonly reads = new Set<Promise<unknown>>();
 
-  private constructor(private readonly file: string) {}
+  private constructor() {}
+
+  /** False once a write failed: every audited action fails until the store is reopened. */
+  get writable(): boolean {
+    return this.broken === undefined;
+  }
 
   static async open(dir: string): Promise<LowdbAudit> {
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'audit.jsonl');
     const legacy = path.join(dir, 'audit.json');
-    const audit = new LowdbAudit(file);
+    const audit = new LowdbAudit();
     const { log, bytes } = await AppendLog.open<AuditEvent>(file, (e, offset, length) => audit.place(e, offset, length));
     audit.log = log;
     audit.size = bytes;
@@ -102,12 +109,13 @@ export class LowdbAudit {
     const partner = q.partnerId === undefined ? undefined : this.partners.find(q.partnerId) ?? null;
     const type = q.type === undefined ? undefined : this.types.find(q.type) ?? null;
     if (partner === null || type === null) return [];
-    // The narrowest list that holds every match; the other fields are checked one by one.
-    const list = q.target !== undefined ? this.byTarget.get(q.target)
-      : type !== undefined ? this.byType.get(type)
-        : partner !== undefined ? this.byPartner.get(partner)
-          : undefined;
-    if (!list && (q.target !== undefined || type !== undefined || partner !== undefined)) return [];
+    // A list that holds every match, the shorter of partner's and type's unless a target is asked
+    // (the target is not kept per event, so its own list is walked); other fields are checked.
+    const byType = type === undefined ? undefined : this.byType.get(type) ?? [];
+    const byPartner = partner === undefined ? undefined : this.byPartner.get(partner) ?? [];
+    const list = q.target !== undefined ? this.byTarget.get(q.target) ?? []
+      : byType && byPartner ? (byType.length < byPartner.length ? byType : byPartner)
+        : byType ?? byPartner;
     const length = list ? list.length : this.seqs.length;
     const at = (i: number) => (list ? list[i]! : i);
     const limit = q.limit ?? Number.POSITIVE_INFINITY;
@@ -116,9 +124,7 @@ export class LowdbAudit {
       const p = at(i);
       if ((partner === undefined || this.partnerOf[p] === partner) && (type === undefined || this.typeOf[p] === type)) picked.push(p);
     }
-    const events = await this.readAll(picked);
-    // A target is the one field not kept per event: checked on the events read.
-    return q.target === undefined ? events : events.filter((e) => e.target === q.target);
+    return this.readAll(picked);
   }
 
   async ofReset(partnerId: string, resetId: string): Promise<AuditEvent[]> {
@@ -129,6 +135,7 @@ export class LowdbAudit {
 
   async close(): Promise<void> {
     await this.log.close();
+    await Promise.allSettled([...this.reads]);
     await this.reader.close();
   }
 
@@ -197,7 +204,10 @@ export class LowdbAudit {
     const start = this.offsets[from]!;
     const end = this.offsets[to - 1]! + this.lengths[to - 1]!;
     const buffer = Buffer.allocUnsafe(end - start);
-    await this.reader.read(buffer, 0, buffer.length, start);
+    const reading = this.reader.read(buffer, 0, buffer.length, start);
+    this.reads.add(reading);
+    const { bytesRead } = await reading.finally(() => this.reads.delete(reading));
+    if (bytesRead !== buffer.length) throw new Error(`The audit trail file ends before event ${this.seqs[from]}: it was cut or replaced while in use.`);
     const out: AuditEvent[] = [];
     for (let p = from; p < to; p++) {
       const at = this.offsets[p]! - start;

@@ -1,7 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { AppendLog } from './append-log.js';
-import { chainEvent } from '../../domain/audit.js';
 import type { AdminRecord, AuditQuery, CustomerQuery, SessionRecord, Store } from '../../domain/ports.js';
 import type { AccountPageQuery, CustomerPageQuery, TenantPageQuery } from '../../domain/ports.js';
 import type {
@@ -490,6 +487,11 @@ export class LowdbStore implements Store {
 
   getBrandLogo(partnerId: string, hash: string): Promise<BrandLogo | undefined> {
     return this.branding.getBrandLogo(partnerId, hash);
+  }
+
+  /** False once the audit trail could not be written: every audited action fails, and /readyz says so. */
+  writable(): boolean {
+    return this.audit.writable;
   }
 
   /** Folds the journals of the hot collections into their snapshots now (they also fold on their own as they grow). */

@@ -1,6 +1,6 @@
 import { AppError } from '../../domain/errors.js';
 import type { AccountPageQuery, CustomerPageQuery, TenantPageQuery } from '../../domain/ports.js';
-import type { Account, AuditEvent, Customer, CursorPage, Partner, ResetRecord } from '../../domain/types.js';
+import type { Account, Customer, CursorPage, Partner, ResetRecord } from '../../domain/types.js';
 import type { Tenants } from './index.js';
 
 type Row = { id: string; partnerId?: string; externalId?: string; deletedAt?: string };
@@ -114,8 +114,4 @@ export function resetsOf(resets: ResetRecord[], partnerId: string, accountId: st
   return resets.filter((r) => r.partnerId === partnerId && r.accountId === accountId)
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .map((r) => ({ ...r }));
-}
-
-export function eventsOfReset(events: AuditEvent[], partnerId: string, resetId: string): AuditEvent[] {
-  return events.filter((e) => e.partnerId === partnerId && e.detail?.resetId === resetId);
 }
