@@ -52,10 +52,12 @@ export async function webhookEventOf(audit: AuditEvent, store: Store): Promise<W
     ...(reset?.customerId ?? str(d.customerId) ? { customerId: (reset?.customerId ?? str(d.customerId))! } : {}),
     ...(accountId ? { accountId } : {}),
     resetId,
-    ...(reset ? { flow: reset.flow } : {}),
+    // A lapsed link's event says its flow and expiry itself: the reset may be forgotten by the
+    // time the event is sent (a sweep catching up after a long outage).
+    ...(reset?.flow ?? str(d.flow) ? { flow: (reset?.flow ?? str(d.flow))! } : {}),
   };
   if (type === 'reset.issued') data.channel = str(d.delivery) ?? 'mail';
-  if (type === 'reset.expired') data.expiredAt = reset?.expiresAt ?? audit.at;
+  if (type === 'reset.expired') data.expiredAt = str(d.expiredAt) ?? reset?.expiresAt ?? audit.at;
   if (type === 'sync.failed' || type === 'sync.needs_attention') {
     if (str(d.syncId)) data.syncId = str(d.syncId)!;
     data.instance = str(d.instance) ?? 'unknown';

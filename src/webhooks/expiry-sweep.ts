@@ -32,8 +32,21 @@ export class ExpirySweep {
     return this.loop.stop();
   }
 
-  /** One pass: every link expired up to now (less the grace) and not yet noticed. */
+  /** One pass: every link expired up to now (less the grace) and not yet noticed; returns how many. */
   async sweep(): Promise<number> {
+    return (await this.pass()).noticed;
+  }
+
+  /**
+   * Runs a pass and says up to when every link that lapsed has been noticed: the pass's end, or
+   * undefined when another instance moved the cursor first and may still be noticing some.
+   */
+  async noticedUntil(): Promise<string | undefined> {
+    const { complete, until } = await this.pass();
+    return complete ? until : undefined;
+  }
+
+  private async pass(): Promise<{ noticed: number; until: string; complete: boolean }> {
     const { store, clock, audit, graceMs } = this.deps;
     const until = new Date(clock.now().getTime() - graceMs).toISOString();
     let noticed = 0;
@@ -41,8 +54,8 @@ export class ExpirySweep {
       const from = await store.getExpiryCursor();
       const lapsed = await store.listLapsedResets(from, until, BATCH);
       const last = lapsed[lapsed.length - 1];
-      if (!last) return noticed;
-      if (!(await store.moveExpiryCursor(from, { expiresAt: last.expiresAt, resetId: last.id }))) return noticed;
+      if (!last) return { noticed, until, complete: true };
+      if (!(await store.moveExpiryCursor(from, { expiresAt: last.expiresAt, resetId: last.id }))) return { noticed, until, complete: false };
       for (const r of lapsed) {
         await audit.record({
           type: LAPSED_AUDIT_TYPE, outcome: 'info', actor: 'system', partnerId: r.partnerId, target: `account:${r.accountId}`,
@@ -50,7 +63,7 @@ export class ExpirySweep {
         });
       }
       noticed += lapsed.length;
-      if (lapsed.length < BATCH) return noticed;
+      if (lapsed.length < BATCH) return { noticed, until, complete: true };
     }
   }
 }

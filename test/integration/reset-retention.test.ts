@@ -31,14 +31,14 @@ describe('forgetting old reset links', () => {
     const audit = new AuditLog(store, clock);
     const logger = pino({ level: 'silent' });
     const sweep = new ExpirySweep({ store, clock, audit, logger, everyMs: 60_000, graceMs: 60_000 });
-    const retention = (noticeLapsed?: () => Promise<unknown>) => new ResetRetention({
-      store, clock, logger, keepMs: 30 * DAY, everyMs: 3_600_000, ...(noticeLapsed ? { noticeLapsed } : {}),
+    const retention = (noticeLapsed: () => Promise<string | undefined> = () => sweep.noticedUntil()) => new ResetRetention({
+      store, clock, logger, keepMs: 30 * DAY, everyMs: 3_600_000, noticeLapsed,
     });
-    return { dir, store, sweep, retention, setDay: (n: number) => { now = start + n * DAY; } };
+    return { dir, store, retention, setDay: (n: number) => { now = start + n * DAY; } };
   }
 
   it('forgets a link 30 days after it expired, keeps its audit events, and it stays forgotten after a restart', async () => {
-    const { dir, store, sweep, retention, setDay } = await setUp();
+    const { dir, store, retention, setDay } = await setUp();
     const used = reset(account('acc-n1'), { createdAt: day(0), expiresAt: day(1) });
     const recent = reset(account('acc-n2'), { createdAt: day(20), expiresAt: day(21) });
     await store.createReset(used);
@@ -47,9 +47,9 @@ describe('forgetting old reset links', () => {
     await store.appendAudit({ type: 'reset.redeemed', outcome: 'success', actor: 'x', partnerId: 'north', detail: { resetId: used.id } }, day(0));
 
     setDay(30);
-    expect(await retention(() => sweep.sweep()).run()).toBe(0);
+    expect(await retention().run()).toBe(0);
     setDay(32);
-    expect(await retention(() => sweep.sweep()).run()).toBe(1);
+    expect(await retention().run()).toBe(1);
     await store.close();
 
     const reopened = await LowdbStore.open(dir);
@@ -60,27 +60,33 @@ describe('forgetting old reset links', () => {
     await reopened.close();
   });
 
-  it('keeps a link that lapsed unused until the expired-link sweep has noticed it, then forgets it', async () => {
-    const { store, sweep, retention, setDay } = await setUp();
-    const first = reset(account('acc-n1'), { createdAt: day(0), expiresAt: day(1) });
-    await store.createReset(first);
-    setDay(2);
-    expect(await sweep.sweep()).toBe(1);
-    const second = reset(account('acc-n2'), { createdAt: day(2), expiresAt: day(3) });
-    await store.createReset(second);
-
-    // A long outage: nothing swept since day 2. Without the sweep run first, neither is forgotten:
-    // the sweep's cursor stands at the first, and the second has not been noticed at all.
+  it('forgets nothing while another instance is still sweeping, and forgets lapsed links once they are noticed', async () => {
+    const { store, retention, setDay } = await setUp();
+    const lapsed = reset(account('acc-n1'), { createdAt: day(0), expiresAt: day(1) });
+    await store.createReset(lapsed);
     setDay(60);
-    expect(await retention().run()).toBe(0);
-    expect(await store.getReset(second.id)).toBeDefined();
+    // Another instance moved the sweep's cursor first: this one cannot tell what is noticed yet.
+    expect(await retention(async () => undefined).run()).toBe(0);
+    expect(await store.getReset(lapsed.id)).toBeDefined();
 
-    expect(await retention(() => sweep.sweep()).run()).toBe(1);
-    expect(await store.getReset(first.id)).toBeUndefined();
-    // The newest noticed link waits for the cursor to move past it (the next link that lapses).
-    expect(await store.getReset(second.id)).toBeDefined();
-    const lapsed = (await store.listAudit('north')).filter((e) => e.type === 'reset.lapsed').map((e) => e.detail?.resetId);
-    expect(lapsed).toEqual([first.id, second.id]);
+    expect(await retention().run()).toBe(1);
+    expect(await store.getReset(lapsed.id)).toBeUndefined();
+    const noticed = (await store.listAudit('north')).filter((e) => e.type === 'reset.lapsed').map((e) => e.detail?.resetId);
+    expect(noticed).toEqual([lapsed.id]);
+    await store.close();
+  });
+
+  it('keeps forgetting used links long after the last link that lapsed', async () => {
+    const { store, retention, setDay } = await setUp();
+    await store.createReset(reset(account('acc-n1'), { createdAt: day(0), expiresAt: day(1) }));
+    setDay(2);
+    expect(await retention().run()).toBe(0);
+    const used = reset(account('acc-n2'), { createdAt: day(40), expiresAt: day(41) });
+    await store.createReset(used);
+    await store.consumeReset(used.id, day(40));
+    setDay(80);
+    expect(await retention().run()).toBe(2);
+    expect(await store.getReset(used.id)).toBeUndefined();
     await store.close();
   });
 });
