@@ -33,18 +33,25 @@ export class DirectoryAdminService {
     return out;
   }
 
-  private async problems(instance: string, since?: string): Promise<AuditEvent[]> {
-    return (await this.deps.store.queryAudit({ type: 'sync.failed' }))
+  /** Every sync failure, read once per page. */
+  private async failures(): Promise<AuditEvent[]> {
+    return this.deps.store.queryAudit({ type: 'sync.failed' });
+  }
+
+  /** A directory's configuration failures, after `since` when given. */
+  private problems(failures: AuditEvent[], instance: string, since?: string): AuditEvent[] {
+    return failures
       .filter((e) => e.detail?.instance === instance && e.detail?.class === 'config' && (!since || e.at > since));
   }
 
   async list(admin: AdminUser): Promise<DirectoryOverview[]> {
     requireIdpAdmin(admin);
     const customers = await this.allCustomers();
+    const failures = await this.failures();
     return Promise.all(this.deps.catalog.list().map(async (d) => ({
       ...d,
       customers: customers.filter((c) => c.directory?.instance === d.id).length,
-      recentProblems: (await this.problems(d.id, d.lastTest?.ok ? d.lastTest.at : undefined)).length,
+      recentProblems: this.problems(failures, d.id, d.lastTest?.ok ? d.lastTest.at : undefined).length,
     })));
   }
 
@@ -55,7 +62,7 @@ export class DirectoryAdminService {
     const partners = new Map((await this.deps.store.listPartners()).map((p) => [p.id, p.name]));
     const bound = (await this.allCustomers()).filter((c) => c.directory?.instance === id)
       .map((c) => ({ ...c, partnerName: partners.get(c.partnerId) ?? c.partnerId }));
-    const problems = (await this.problems(id)).slice(-10).reverse();
+    const problems = this.problems(await this.failures(), id).slice(-10).reverse();
     return { status, bound, problems };
   }
 
