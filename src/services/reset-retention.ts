@@ -1,5 +1,5 @@
 import type { Clock, Store } from '../domain/ports.js';
-import { PollingLoop } from '../lib/polling.js';
+import { PolledWorker } from '../lib/polling.js';
 import type { Logger } from '../sync/contract.js';
 
 /**
@@ -9,25 +9,17 @@ import type { Logger } from '../sync/contract.js';
  * event, the webhooks' `reset.expired`): each pass runs the sweep first and forgets nothing when
  * the sweep could not finish (another instance was sweeping), trying again at the next pass.
  */
-export class ResetRetention {
-  private readonly loop: PollingLoop;
-
+export class ResetRetention extends PolledWorker {
   constructor(private readonly deps: {
     store: Store; clock: Clock; logger: Logger; keepMs: number; everyMs: number;
     /** The expired-link sweep: up to when every lapsed link has been noticed, or undefined if it could not finish. */
     noticeLapsed: () => Promise<string | undefined>;
   }) {
-    this.loop = new PollingLoop(async () => {
-      await this.run();
-    }, { pollMs: deps.everyMs, logger: deps.logger, failure: 'forgetting old reset links failed; will try again' });
+    super({ pollMs: deps.everyMs, logger: deps.logger, failure: 'forgetting old reset links failed; will try again' });
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
+  protected async drain(): Promise<void> {
+    await this.run();
   }
 
   /** One pass; returns how many resets were forgotten. */
