@@ -46,6 +46,7 @@ export function resetEndpoints(api: ApiBuilder, resets: ApiResetService, audit: 
   api.add({
     method: 'get', path: '/resets/{reset}', operationId: 'getReset', tag: 'Resets', scope: 'resets:read',
     summary: "A reset's status",
+    description: 'A reset is forgotten `reset.keepDays` (30) days after its link expired and then answers 404; its audit events stay (`GET /audit`).',
     params: ResetParams,
     responses: { 200: { description: 'The reset', schema: ResetStatus } },
     async handle({ params, caller }) {
