@@ -25,7 +25,7 @@ afterAll(() => {
   rmSync(path.dirname(bundle), { recursive: true, force: true });
 });
 
-async function start(): Promise<{ child: ChildProcess; port: number }> {
+async function start(): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
   const child = spawn(process.execPath, [bundle, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
@@ -33,15 +33,20 @@ async function start(): Promise<{ child: ChildProcess; port: number }> {
     child.stdout!.once('data', (c: Buffer) => resolve(Number(c.toString().trim())));
     child.once('exit', (code) => reject(new Error(`the store server stopped (${code}): ${err}`)));
   });
-  return { child, port };
+  return { child, port, stderr: () => err };
 }
 
-function kill(child: ChildProcess): Promise<void> {
+/** Kills the server; one that stopped on its own fails the test with what it printed. */
+function kill(child: ChildProcess, stderr: () => string): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the store server stopped on its own (${child.exitCode ?? child.signalCode}): ${stderr()}`);
   return new Promise((r) => {
     child.once('exit', () => r());
     child.kill('SIGKILL');
   });
 }
+
+// A request the server never answers ends the round instead of the whole run's time budget.
+const post = (url: string, body?: string) => fetch(url, { method: 'POST', ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(20_000) });
 
 /** Every snapshot parses whole; every journal line parses, but for an unterminated tail that reopening cuts off. */
 function checkFiles(): { files: number; tornTails: number; foldsCutShort: number } {
@@ -71,16 +76,16 @@ describe('the embedded store killed with SIGKILL during writes', () => {
     let foldsCutShort = 0;
     const started = performance.now();
     for (let round = 0; round < KILLS; round++) {
-      const { child, port } = await start();
+      const { child, port, stderr } = await start();
       if (acked.length) {
-        const res = await fetch(`http://127.0.0.1:${port}/missing`, { method: 'POST', body: acked.join(',') });
+        const res = await post(`http://127.0.0.1:${port}/missing`, acked.join(','));
         expect({ round, missing: await res.json() }).toEqual({ round, missing: [] });
       }
       let alive = true;
       const writers = Array.from({ length: 8 }, async () => {
         while (alive) {
           const n = next++;
-          const ok = await fetch(`http://127.0.0.1:${port}/write?n=${n}`, { method: 'POST' }).then((r) => r.ok, () => false);
+          const ok = await post(`http://127.0.0.1:${port}/write?n=${n}`).then((r) => r.ok, () => false);
           if (ok && alive) acked.push(n);
           if (!ok) return;
         }
@@ -88,18 +93,18 @@ describe('the embedded store killed with SIGKILL during writes', () => {
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 120));
       // An answer that arrives after this point is not counted: the kill may have beaten its write.
       alive = false;
-      await kill(child);
+      await kill(child, stderr);
       await Promise.all(writers);
       const files = checkFiles();
       foldsCutShort += files.foldsCutShort;
     }
-    const { child, port } = await start();
-    const res = await fetch(`http://127.0.0.1:${port}/missing`, { method: 'POST', body: acked.join(',') });
+    const { child, port, stderr } = await start();
+    const res = await post(`http://127.0.0.1:${port}/missing`, acked.join(','));
     expect(await res.json()).toEqual([]);
-    await kill(child);
+    await kill(child, stderr);
     expect(existsSync(path.join(dataDir, 'store', 'resets.json'))).toBe(true);
     // The run proves something only if writes were answered in most rounds.
     expect(acked.length).toBeGreaterThan(KILLS);
     process.stdout.write(`store crash test: ${KILLS} kills, ${acked.length} answered writes kept, ${foldsCutShort} journals found mid-compaction, ${Math.round((performance.now() - started) / 1000)} s\n`);
-  }, 240_000);
+  }, 480_000); // 200 process starts: about a minute alone, four or more beside the rest of the suite on 2 cores
 });
