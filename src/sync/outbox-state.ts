@@ -82,6 +82,11 @@ export function primaryDone(sync: SyncRecord, leaseId: string, outcome: TargetOu
   return settle(next, now);
 }
 
+/** The same words whether the lifetime ran out between two attempts or during one. */
+const expiredError = (timings: SyncTimings, last: string | undefined) =>
+  `Not delivered within ${span(timings.lifetimeMs)}, so the new password was wiped; the user must reset again to reach this directory.`
+  + (last ? ` Last error: ${last}` : '');
+
 /** What the retry worker takes on when a record is due: lapsed leases, due retries, the end of the lifetime. */
 export function claimDue(sync: SyncRecord, now: string, leaseId: string, timings: SyncTimings): SyncRecord {
   const expired = !sync.sealed || (sync.sealedUntil !== undefined && sync.sealedUntil <= now);
@@ -94,11 +99,7 @@ export function claimDue(sync: SyncRecord, now: string, leaseId: string, timings
       } : t;
     }
     if (expired && (t.status === 'retrying' || lapsed(t))) {
-      return {
-        ...release(t), status: 'attention', lastResult: 'expired',
-        lastError: `Not delivered within ${span(timings.lifetimeMs)}, so the new password was wiped; the user must reset again to reach this directory.`
-          + (t.lastError ? ` Last error: ${t.lastError}` : ''),
-      };
+      return { ...release(t), status: 'attention', lastResult: 'expired', lastError: expiredError(timings, t.lastError) };
     }
     if (expired) return t;
     if (t.status === 'retrying' && (t.nextAttemptAt ?? '') <= now) return hold(t, now, leaseId, timings.leaseMs, false);
@@ -127,7 +128,7 @@ export function finishTarget(
     const alive = sync.sealed !== undefined && (sync.sealedUntil ?? '') > now;
     next = alive
       ? { ...next, nextAttemptAt: at(now, backoff(t.attempts, outcome.kind === 'transient' ? outcome.retryAfterMs : undefined, timings, random)) }
-      : { ...next, status: 'attention', lastResult: 'expired', lastError: `Not delivered in time, so the new password was wiped; the user must reset again to reach this directory. Last error: ${next.lastError ?? ''}`.trim() };
+      : { ...next, status: 'attention', lastResult: 'expired', lastError: expiredError(timings, next.lastError) };
   }
   return settle(withTarget(sync, instance, next), now);
 }

@@ -140,6 +140,8 @@ describe('the retry worker', () => {
     const held = claimDue(queued(), at(890), 'w1', timings);
     const s = finishTarget(held, 'hr-scim', 'w1', down, at(905), timings, random)!;
     expect(target(s, 'hr-scim')).toMatchObject({ status: 'attention', lastResult: 'expired' });
+    // The admin reads the same words as when the lifetime ran out between two attempts.
+    expect(target(s, 'hr-scim').lastError).toMatch(/^Not delivered within 15 minutes, so the new password was wiped; .* Last error: /);
   });
 });
 
