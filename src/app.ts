@@ -35,7 +35,8 @@ import { resetRoutes } from './http/reset/routes.js';
 import { csrf } from './http/middleware/csrf.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
 import { securityHeaders } from './http/middleware/security.js';
-import { localeMiddleware } from './http/middleware/locale.js';
+import { languageChoice, localeMiddleware } from './http/middleware/locale.js';
+import { hostedResetPage } from './http/reset/page.js';
 import { viewsDir } from './views.js';
 import { brandRoutes, publicBrand } from './http/brand/routes.js';
 import { brandingRoutes, logoUpload } from './http/idp-admin/branding.js';
@@ -103,19 +104,24 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('view cache', config.env !== 'development');
 
   const formTargets = deps.connections.flatMap((c) => (c.protocol === 'saml' ? c.formOrigins() : [issuerOrigin(c)])).filter((o): o is string => !!o);
-  app.use(securityHeaders({ https, formTargets: [...new Set(formTargets)] }));
-  app.use('/assets', express.static(path.join(viewsDir, 'static'), { maxAge: '1h', index: false }));
-
-  const parsers = [express.urlencoded({ extended: false, limit: '16kb' }), cookieParser(), localeMiddleware({ secure: https })];
+  const security = securityHeaders({ https, formTargets: [...new Set(formTargets)] });
+  const cookies = cookieParser();
   const protection = csrf({ secret: deps.sessionSecret, secure: https });
   const csrfTokens = [protection.browserId, protection.tokens];
+  // The page reset mails link to, ahead of everything but logging and metrics (src/http/reset/page.ts).
+  app.get('/reset/:token', hostedResetPage({
+    reset: deps.services.reset, views: deps.views, ...(deps.branding ? { branding: deps.branding } : {}),
+    steps: [security, cookies, languageChoice({ secure: https }), ...csrfTokens],
+  }));
+  app.use(security);
+  app.use('/assets', express.static(path.join(viewsDir, 'static'), { maxAge: '1h', index: false }));
+
+  const parsers = [express.urlencoded({ extended: false, limit: '16kb' }), cookies, localeMiddleware({ secure: https })];
   // The hosted pages people reach from a mail come first, through only what they use: no SAML or
   // connection-form parsing, no IdP origins in form-action (their forms post here), no session.
   // Every middleware a request passes costs time on the busiest page (docs/performance.md).
   const brand = deps.branding ? [publicBrand({ branding: deps.branding })] : [];
-  app.use('/reset', parsers, csrfTokens, brand, protection.protect, resetRoutes({
-    reset: deps.services.reset, ...(deps.branding ? { branding: deps.branding } : {}),
-  }));
+  app.use('/reset', parsers, csrfTokens, brand, protection.protect, resetRoutes({ reset: deps.services.reset }));
   app.use('/forgot', parsers, csrfTokens, brand, protection.protect, forgotRoutes({ selfService: deps.services.selfService, ttlMinutes: Math.round(config.reset.selfServiceTtlSeconds / 60) }));
 
   if (deps.connectionLookup) app.use(connectionFormTargets(() => deps.connectionLookup!.formOrigins()));

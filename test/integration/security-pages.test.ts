@@ -88,6 +88,35 @@ describe('pages and headers an attacker probes', () => {
     expect(ok.text).toContain('Your password has been changed.');
   });
 
+  it('give the page a link opens the headers and cookies of the hosted page beside it, valid, dead or switched to German', async () => {
+    const { items } = await product.store.listCustomers('northwind', { page: 1, pageSize: 5 });
+    const customer = items[4]!;
+    const account = (await product.store.listAccounts('northwind', customer.id))[0]!;
+    await resetThroughConsole(admin, product, `/admin/customers/${customer.id}/accounts/${account.id}`);
+    const link = await resetLinkFor(product, account.email);
+    // What differs per response by nature; everything else must match, name and value.
+    const perResponse = new Set(['date', 'content-length', 'set-cookie', 'x-request-id', 'connection', 'keep-alive']);
+    const shape = (res: Awaited<ReturnType<HttpClient['get']>>) => ({
+      headers: [...res.headers].filter(([name]) => !perResponse.has(name)),
+      cookies: res.headers.getSetCookie().map((c) => c.replace(/=[^;]*/, '=…')),
+    });
+    for (const query of ['', '?lang=de']) {
+      const beside = await new HttpClient().get(`${product.url}/reset/code${query}`);
+      const expected = shape(beside);
+      for (const url of [link + query, `${product.url}/reset/${'B'.repeat(43)}${query}`]) {
+        const page = await new HttpClient().get(url);
+        const valid = url.startsWith(link);
+        expect(page.status, url).toBe(valid ? 200 : 410);
+        // A dead link shows no form, so it needs no CSRF token.
+        expect(shape(page), url).toEqual(valid ? expected : { ...expected, cookies: expected.cookies.filter((c) => !c.startsWith('rb.csrf=')) });
+        expect(page.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+        expect(page.headers.get('content-length')).toBe(String(Buffer.byteLength(page.text)));
+      }
+    }
+    const german = await new HttpClient().get(`${link}?lang=de`);
+    expect(german.text).toContain('<html lang="de">');
+  });
+
   it('never redirect off-site after sign-in, whatever returnTo says', async () => {
     for (const target of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
       const page = await new HttpClient().get(`${product.url}/login?returnTo=${encodeURIComponent(target)}`);

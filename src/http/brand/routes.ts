@@ -69,8 +69,9 @@ export function brandRoutes(deps: { branding: BrandingService }): Router {
  * Puts `brand` into every public page's view data: the link's company for `/reset/<token>`, the
  * partner for `/forgot/<partner>`, the product's own elsewhere. Looked up here rather than in the
  * page routes so every page of the flow (errors and "link expired" included) shows the same brand.
- * The one exception is the form a link opens (`GET /reset/<token>`): its route knows the company
- * once it has found the link, so the link is not looked up twice on the busiest page.
+ * The one exception is the page a link opens (`GET /reset/<token>`, src/http/reset/page.ts): it
+ * knows the company once it has found the link, so the link is not looked up twice on the busiest
+ * page, and it never reaches this middleware.
  */
 export function publicBrand(deps: { branding: BrandingService }): RequestHandler {
   return async (req, res, next) => {

@@ -15,16 +15,23 @@ const isPublicPath = (path: string) => /^\/(reset|forgot)(\/|$)/.test(path);
  * account) call `useLocale` again with the stored preferences.
  */
 export function localeMiddleware(opts: { secure: boolean }): RequestHandler {
+  const choose = languageChoice(opts);
   return (req, res, next) => {
-    const supported = isPublicPath(req.baseUrl + req.path) ? LOCALES : ADMIN_LOCALES;
+    choose(req, res);
+    useLocale(req, res, [], isPublicPath(req.baseUrl + req.path) ? LOCALES : ADMIN_LOCALES);
+    next();
+  };
+}
+
+/** The language the person picked, if any (`res.locals.languageChoice`); a `?lang=` is remembered in a cookie. */
+export function languageChoice(opts: { secure: boolean }): (req: Request, res: Response) => void {
+  return (req, res) => {
     const asked = supportedLocale(typeof req.query.lang === 'string' ? req.query.lang : undefined);
     if (asked) {
       res.cookie(LANGUAGE_COOKIE, asked, { httpOnly: true, sameSite: 'lax', secure: opts.secure, path: '/', maxAge: 365 * 86_400_000 });
     }
     res.locals.languageChoice = asked ?? supportedLocale(req.cookies?.[LANGUAGE_COOKIE]);
     res.vary('Accept-Language');
-    useLocale(req, res, [], supported);
-    next();
   };
 }
 

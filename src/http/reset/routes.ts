@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Message } from '../../i18n/index.js';
 import type { ResetPageData, ResetService } from '../../services/reset.js';
-import type { BrandingService } from '../../services/branding.js';
 import { requestContext } from '../middleware/context.js';
 import { useLocale } from '../middleware/locale.js';
 import { noStore } from '../middleware/security.js';
@@ -9,8 +8,11 @@ import { throttled } from '../forgot/routes.js';
 
 const syncProblem = (code: 'uncertain' | 'unreachable' | 'failed'): Message[] => [{ key: `public:reset.sync.${code}` }];
 
-/** The public hosted pages a user reaches from the reset mail. No sign-in: the link is the key. */
-export function resetRoutes(deps: { reset: ResetService; branding?: BrandingService }): Router {
+/**
+ * The public hosted pages a user reaches from the reset mail, but the GET of a link itself
+ * (./page.ts). No sign-in: the link is the key.
+ */
+export function resetRoutes(deps: { reset: ResetService }): Router {
   const router = Router();
   router.use(noStore);
 
@@ -36,19 +38,6 @@ export function resetRoutes(deps: { reset: ResetService; branding?: BrandingServ
     if (result.status === 'throttled') return throttled(res, result.retryAfterSeconds);
     if (result.status === 'ok') return res.redirect(303, `/reset/${result.token}`);
     res.status(422).render('reset/code', { email, error: { key: 'public:reset.code.wrong' } satisfies Message });
-  });
-
-  router.get('/:token', async (req, res) => {
-    const page = await deps.reset.open(req.params.token, requestContext(req));
-    // publicBrand leaves this page to the route: the link is found once on the busiest page. A
-    // used or expired link still belongs to its company, which brands the "link expired" page.
-    if (deps.branding) {
-      const brand = page ? deps.branding.forTenant(page.partnerId, page.customerId) : deps.branding.forResetToken(req.params.token);
-      res.locals.brand = (await brand.catch(() => undefined)) ?? res.locals.brand;
-    }
-    if (!page) return invalid(res);
-    speak(req, res, page);
-    res.render('reset/form', { ...page, problems: [], action: req.originalUrl });
   });
 
   router.post('/:token', async (req, res) => {
