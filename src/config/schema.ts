@@ -215,6 +215,9 @@ export const configSchema = z.object({
   rateLimits: z.object({
     issuePerAccount: limit(3, 900),
     issuePerIp: limit(10, 900),
+    /** Every opening of a link is audited: reloading one in a loop must not grow the trail without end. */
+    openPerToken: limit(30, 900),
+    openPerIp: limit(300, 900),
     redeemPerToken: limit(10, 900),
     redeemPerIp: limit(30, 900),
     /** A stolen admin session must not be able to mail-bomb a customer. */

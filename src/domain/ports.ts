@@ -350,7 +350,7 @@ export interface RequestContext {
   acceptLanguage?: string;
 }
 
-export type RateBucket = 'issuePerAccount' | 'issuePerIp' | 'redeemPerToken' | 'redeemPerIp' | 'adminIssuePerAdmin';
+export type RateBucket = 'issuePerAccount' | 'issuePerIp' | 'openPerToken' | 'openPerIp' | 'redeemPerToken' | 'redeemPerIp' | 'adminIssuePerAdmin';
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 

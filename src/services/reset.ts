@@ -45,6 +45,11 @@ export interface ResetPageData {
   expiresAt: string;
 }
 
+export type OpenResult =
+  | { status: 'ok'; page: ResetPageData }
+  | { status: 'invalid' }
+  | { status: 'throttled'; retryAfterSeconds: number };
+
 export type RedeemResult =
   | { status: 'invalid' }
   | { status: 'rejected'; problems: PolicyMessage[]; page: ResetPageData }
@@ -184,15 +189,23 @@ export class ResetService {
     return { status: 'wrong' };
   }
 
-  /** What the hosted page shows for a link. Changes nothing: mail scanners fetch links too. */
-  async open(token: string, ctx: RequestContext): Promise<ResetPageData | undefined> {
+  /**
+   * What the hosted page shows for a link. Changes nothing but the audit trail (mail scanners
+   * fetch links too); each opening is audited, so openings are throttled per link and per IP.
+   */
+  async open(token: string, ctx: RequestContext): Promise<OpenResult> {
+    if (!looksLikeToken(token)) return { status: 'invalid' };
+    for (const [bucket, key] of [['openPerIp', ctx.ip], ['openPerToken', hashToken(token)]] as const) {
+      const decision = await this.deps.limiter.consume(bucket, key);
+      if (!decision.allowed) return { status: 'throttled', retryAfterSeconds: decision.retryAfterSeconds };
+    }
     const loaded = await this.load(token, ctx);
-    if (!loaded) return undefined;
+    if (!loaded) return { status: 'invalid' };
     await this.deps.audit.record({
       type: 'reset.opened', outcome: 'info', actor: `account:${loaded.account.id}`, partnerId: loaded.reset.partnerId,
       target: `account:${loaded.account.id}`, detail: { resetId: loaded.reset.id },
     }, ctx);
-    return this.page(loaded, await this.deps.sync.policyFor(loaded.customer, this.deps.settings.policy));
+    return { status: 'ok', page: this.page(loaded, await this.deps.sync.policyFor(loaded.customer, this.deps.settings.policy)) };
   }
 
   async redeem(token: string, password: string, confirm: string, ctx: RequestContext): Promise<RedeemResult> {

@@ -103,7 +103,7 @@ describe('forgot your password', () => {
 describe('throttling', () => {
   let limited: Product;
   beforeAll(async () => {
-    limited = await startProduct({ rateLimits: { issuePerIp: { points: 2, seconds: 900 }, redeemPerToken: { points: 3, seconds: 900 } } } as never);
+    limited = await startProduct({ rateLimits: { issuePerIp: { points: 2, seconds: 900 }, redeemPerToken: { points: 3, seconds: 900 }, openPerToken: { points: 5, seconds: 900 } } } as never);
   });
   afterAll(async () => {
     await limited?.stop();
@@ -121,6 +121,24 @@ describe('throttling', () => {
     expect(statuses).toEqual([200, 200, 429]);
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(last!.text).toContain('too many attempts');
+  });
+
+  it('stops answering a link reloaded in a loop, so its openings cannot grow the audit trail without end', async () => {
+    const { signInAsAdmin, resetThroughConsole, resetLinkFor } = await import('../support/journey.js');
+    const { client: admin } = await signInAsAdmin(limited, 'alice@northwind-partners.example', 'northwind-demo');
+    const { items } = await limited.store.listCustomers('northwind', { page: 1, pageSize: 2 });
+    const account = (await limited.store.listAccounts('northwind', items[1]!.id))[0]!;
+    await resetThroughConsole(admin, limited, `/admin/customers/${items[1]!.id}/accounts/${account.id}`);
+    const link = await resetLinkFor(limited, account.email);
+    const statuses = [];
+    let last: Res | undefined;
+    for (let i = 0; i < 7; i++) statuses.push((last = await new HttpClient().get(link)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(last!.text).toContain('too many attempts');
+    expect(last!.headers.get('cache-control')).toBe('no-store');
+    const opened = await limited.store.queryAudit({ partnerId: 'northwind', target: `account:${account.id}`, type: 'reset.opened' });
+    expect(opened).toHaveLength(5);
   });
 
   it('stops guessing on one link after a few submits, and the account is not locked', async () => {

@@ -26,12 +26,19 @@ export function hostedResetPage(deps: {
     if (typeof token !== 'string' || token === 'code') return next();
     try {
       for (const step of steps) runToEnd(step, req, res);
-      const page = await deps.reset.open(token, requestContext(req));
+      if (deps.branding) res.locals.brand = DEFAULT_BRAND;
+      const opened = await deps.reset.open(token, requestContext(req));
+      if (opened.status === 'throttled') {
+        useLocale(req, res, []);
+        res.setHeader('Retry-After', String(opened.retryAfterSeconds));
+        return send(deps.views, res, 429, 'errors/throttled', { minutes: Math.ceil(opened.retryAfterSeconds / 60) });
+      }
+      const page = opened.status === 'ok' ? opened.page : undefined;
       // The link is found once here: a used or expired link still belongs to its company, which
       // brands the "link expired" page.
       if (deps.branding) {
         const brand = page ? deps.branding.forTenant(page.partnerId, page.customerId) : deps.branding.forResetToken(token);
-        res.locals.brand = (await brand.catch(() => undefined)) ?? DEFAULT_BRAND;
+        res.locals.brand = (await brand.catch(() => undefined)) ?? res.locals.brand;
       }
       // The account's language settings count once the link tells whose page this is.
       useLocale(req, res, page?.localePreferences ?? []);
