@@ -32,6 +32,22 @@ describe('the append-only log under the embedded audit trail', () => {
     await expect(AppendLog.open(damaged)).rejects.toThrow(/line 2 is not JSON/);
   });
 
+  it('reads back lines that straddle its read chunks, one larger than a chunk, each with where it lies in the file', async () => {
+    const file = tempFile();
+    const { log } = await AppendLog.open<{ n: number; pad: string }>(file);
+    const written = Array.from({ length: 3000 }, (_, n) => ({ n, pad: 'é'.repeat(n === 1500 ? 1_500_000 : n % 977) }));
+    for (const r of written) await log.append(r);
+    await log.close();
+    const bytes = readFileSync(file);
+    const seen: Array<{ n: number; pad: string }> = [];
+    const { log: again } = await AppendLog.open<{ n: number; pad: string }>(file, (r, offset, length) => {
+      expect(JSON.parse(bytes.toString('utf8', offset, offset + length))).toEqual(r);
+      seen.push(r);
+    });
+    expect(seen).toEqual(written);
+    await again.close();
+  });
+
   it('resolves an append only once its line is on disk', async () => {
     const file = tempFile();
     const { log } = await AppendLog.open<{ n: number }>(file);

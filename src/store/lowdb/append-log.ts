@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, truncateSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, truncateSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
@@ -23,24 +23,19 @@ export class AppendLog<T> {
     const records: T[] = [];
     let end = 0;
     if (existsSync(file)) {
-      const data = readFileSync(file);
-      // A torn last line is cut off, or the next append would glue onto it and spoil both.
-      end = data.lastIndexOf(0x0a) + 1;
-      if (end < data.length) truncateSync(file, end);
-      for (let at = 0, line = 1; at < end; line++) {
-        const next = data.indexOf(0x0a, at) + 1;
-        if (next - at > 1) {
-          let record: T;
-          try {
-            record = JSON.parse(data.toString('utf8', at, next - 1)) as T;
-          } catch (e) {
-            throw new Error(`${file}: line ${line} is not JSON`, { cause: e });
-          }
-          if (each) each(record, at, next - at);
-          else records.push(record);
+      const read = readLines(file, (data, at, next, line, offset) => {
+        let record: T;
+        try {
+          record = JSON.parse(data.toString('utf8', at, next - 1)) as T;
+        } catch (e) {
+          throw new Error(`${file}: line ${line} is not JSON`, { cause: e });
         }
-        at = next;
-      }
+        if (each) each(record, offset, next - at);
+        else records.push(record);
+      });
+      end = read.end;
+      // A torn last line is cut off, or the next append would glue onto it and spoil both.
+      if (end < read.size) truncateSync(file, end);
     }
     return { log: new AppendLog<T>(await open(file, 'a')), records, bytes: end };
   }
@@ -80,5 +75,45 @@ export class AppendLog<T> {
   async close(): Promise<void> {
     await this.writing;
     await this.handle.close();
+  }
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Hands over each complete, non-empty line of `file` (`data[at, next)`, newline included), read a
+ * chunk at a time: a trail of a year or more is not loaded whole, which briefly doubled the
+ * memory of a start-up by the file's size. `offset` is where the line starts in the file.
+ * Returns where the last complete line ends and the file's size (a difference is a torn last line).
+ */
+function readLines(file: string, onLine: (data: Buffer, at: number, next: number, line: number, offset: number) => void): { end: number; size: number } {
+  const fd = openSync(file, 'r');
+  const state = { base: 0, size: 0 };
+  try {
+    state.size = fstatSync(fd).size;
+    let data = Buffer.allocUnsafe(CHUNK);
+    let filled = 0;
+    let line = 1;
+    for (;;) {
+      // A line longer than the buffer: the buffer grows to hold it.
+      if (filled === data.length) data = Buffer.concat([data], data.length * 2);
+      const read = readSync(fd, data, filled, data.length - filled, state.base + filled);
+      if (read === 0) break;
+      filled += read;
+      const view = data.subarray(0, filled);
+      let at = 0;
+      for (let nl = view.indexOf(0x0a, at); nl !== -1; nl = view.indexOf(0x0a, at)) {
+        if (nl > at) onLine(data, at, nl + 1, line, state.base + at);
+        line++;
+        at = nl + 1;
+      }
+      // The unfinished line moves to the front and the next read completes it.
+      data.copy(data, 0, at, filled);
+      state.base += at;
+      filled -= at;
+    }
+    return { end: state.base, size: state.size };
+  } finally {
+    closeSync(fd);
   }
 }
