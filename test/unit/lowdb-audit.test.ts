@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { verifyChain } from '../../src/domain/audit.js';
 import type { AuditInput } from '../../src/domain/types.js';
-import { LowdbAudit } from '../../src/store/lowdb/audit.js';
+import { LowdbAudit, keyHash } from '../../src/store/lowdb/audit.js';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'rb-audit-'));
 const input = (n: number, partnerId = 'north'): AuditInput => ({
@@ -17,6 +17,20 @@ const at = (n: number) => new Date(Date.UTC(2030, 0, 1, 0, n)).toISOString();
 describe('the embedded audit trail, read back from its file', () => {
   afterEach(() => {
     vi.restoreAllMocks();
+  });
+
+  it('answers a target or a reset whose hash another one shares with its own events only, limit counted after the check', async () => {
+    const [a, b] = ['account:a14537', 'account:a278650'];
+    expect(keyHash(a)).toBe(keyHash(b));
+    const trail = await LowdbAudit.open(tempDir());
+    const event = (target: string): AuditInput => ({ type: 'reset.opened', outcome: 'info', actor: 'x', partnerId: 'north', target, detail: { resetId: target } });
+    for (const [n, target] of [a, a, b, a, b].entries()) await trail.append(event(target), at(n));
+    expect((await trail.query({ partnerId: 'north', target: b })).map((e) => e.seq)).toEqual([3, 5]);
+    expect((await trail.query({ partnerId: 'north', target: b, limit: 1 })).map((e) => e.seq)).toEqual([3]);
+    expect((await trail.query({ partnerId: 'north', target: a, afterSeq: 2 })).map((e) => e.seq)).toEqual([4]);
+    expect((await trail.ofReset('north', a)).map((e) => e.seq)).toEqual([1, 2, 4]);
+    expect(await trail.ofReset('south', a)).toEqual([]);
+    await trail.close();
   });
 
   it('continues the chain after a reopen and answers queries from the file as before it', async () => {

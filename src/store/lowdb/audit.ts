@@ -25,38 +25,76 @@ class Codes {
   }
 }
 
-const NO_PARTNER = -1;
+const NO_PARTNER = 0xffffffff;
 /** Most events read in one go (a few MB), so reading the whole trail never needs one buffer the size of the file. */
 const SPAN = 8192;
 
-const push = <K>(index: Map<K, number[]>, key: K, position: number) => {
-  const list = index.get(key);
-  if (list) list.push(position);
-  else index.set(key, [position]);
-};
+/**
+ * A 32-bit FNV-1a hash of a target or reset id, never 0 (0 is "none"). Equal hashes only say an
+ * event may match: its line is read and compared before it is returned.
+ */
+export function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) || 1;
+}
+
+/** What memory holds per event, in typed arrays that grow by doubling: about 30 bytes, and nothing for the collector to trace. */
+class Columns {
+  length = 0;
+  offsets = new Float64Array(1024);
+  lengths = new Uint32Array(1024);
+  seqs = new Float64Array(1024);
+  partners = new Uint32Array(1024);
+  types = new Uint16Array(1024);
+  targets = new Uint32Array(1024);
+  resets = new Uint32Array(1024);
+
+  push(offset: number, bytes: number, seq: number, partner: number, type: number, target: number, reset: number): number {
+    if (this.length === this.seqs.length) this.grow();
+    const p = this.length++;
+    this.offsets[p] = offset;
+    this.lengths[p] = bytes;
+    this.seqs[p] = seq;
+    this.partners[p] = partner;
+    this.types[p] = type;
+    this.targets[p] = target;
+    this.resets[p] = reset;
+    return p;
+  }
+
+  private grow(): void {
+    const size = this.seqs.length * 2;
+    const bigger = <A extends Float64Array | Uint32Array | Uint16Array>(a: A, make: new (n: number) => A): A => {
+      const b = new make(size);
+      b.set(a);
+      return b;
+    };
+    this.offsets = bigger(this.offsets, Float64Array);
+    this.lengths = bigger(this.lengths, Uint32Array);
+    this.seqs = bigger(this.seqs, Float64Array);
+    this.partners = bigger(this.partners, Uint32Array);
+    this.types = bigger(this.types, Uint16Array);
+    this.targets = bigger(this.targets, Uint32Array);
+    this.resets = bigger(this.resets, Uint32Array);
+  }
+}
 
 /**
  * The embedded store's audit trail: one JSON line per event in `audit.jsonl`, so an event costs
  * one small write instead of rewriting the whole history. An `audit.json` written by an earlier
  * version is carried over once.
  *
- * Events are read back from the file, not held in memory: memory keeps, per event, where its
- * line is, its number, partner and type (as small integers), and lists of positions by partner,
- * type, target and reset, so a page or an API call reads the few lines it shows. Holding every
- * event cost about 700 bytes each, two or more per reset issued, for as long as the process ran.
+ * Events are read back from the file, not held in memory. Memory keeps a few numbers per event
+ * (where its line is, its number, partner and type as small integers, and hashes of its target
+ * and reset), and a query walks those columns, then reads the lines it picked. Holding every event
+ * cost about 700 bytes each; lists and maps of positions by partner, type, target and reset still
+ * cost about 160, most of it small objects that slowed every start-up's garbage collection.
  */
 export class LowdbAudit {
-  private readonly offsets: number[] = [];
-  private readonly lengths: number[] = [];
-  private readonly seqs: number[] = [];
-  private readonly partnerOf: number[] = [];
-  private readonly typeOf: number[] = [];
+  private readonly columns = new Columns();
   private readonly partners = new Codes();
   private readonly types = new Codes();
-  private readonly byPartner = new Map<number, number[]>();
-  private readonly byType = new Map<number, number[]>();
-  private readonly byTarget = new Map<string, number[]>();
-  private readonly byReset = new Map<string, number[]>();
   /** Events whose line is not yet on disk, by position. */
   private readonly pending = new Map<number, AuditEvent>();
   private last: { seq: number; hash: string } | undefined;
@@ -83,7 +121,7 @@ export class LowdbAudit {
     audit.log = log;
     audit.size = bytes;
     audit.reader = await open(file, 'r');
-    if (audit.seqs.length === 0 && existsSync(legacy)) {
+    if (audit.columns.length === 0 && existsSync(legacy)) {
       const old = (JSON.parse(readFileSync(legacy, 'utf8')) as { events?: AuditEvent[] }).events ?? [];
       for (const e of old) await audit.write(e);
       renameSync(legacy, `${legacy}.migrated`);
@@ -100,37 +138,43 @@ export class LowdbAudit {
 
   /** The whole trail or one partner's. */
   async list(partnerId?: string): Promise<AuditEvent[]> {
-    if (partnerId === undefined) return this.readAll(Array.from({ length: this.seqs.length }, (_, i) => i));
-    const code = this.partners.find(partnerId);
-    return code === undefined ? [] : this.readAll(this.byPartner.get(code) ?? []);
+    return this.query(partnerId === undefined ? {} : { partnerId });
   }
 
   async query(q: AuditQuery): Promise<AuditEvent[]> {
     const partner = q.partnerId === undefined ? undefined : this.partners.find(q.partnerId) ?? null;
     const type = q.type === undefined ? undefined : this.types.find(q.type) ?? null;
     if (partner === null || type === null) return [];
-    // A list that holds every match, the shorter of partner's and type's unless a target is asked
-    // (the target is not kept per event, so its own list is walked); other fields are checked.
-    const byType = type === undefined ? undefined : this.byType.get(type) ?? [];
-    const byPartner = partner === undefined ? undefined : this.byPartner.get(partner) ?? [];
-    const list = q.target !== undefined ? this.byTarget.get(q.target) ?? []
-      : byType && byPartner ? (byType.length < byPartner.length ? byType : byPartner)
-        : byType ?? byPartner;
-    const length = list ? list.length : this.seqs.length;
-    const at = (i: number) => (list ? list[i]! : i);
-    const limit = q.limit ?? Number.POSITIVE_INFINITY;
-    const picked: number[] = [];
-    for (let i = this.firstAfter(length, at, q.afterSeq ?? 0); i < length && picked.length < limit; i++) {
-      const p = at(i);
-      if ((partner === undefined || this.partnerOf[p] === partner) && (type === undefined || this.typeOf[p] === type)) picked.push(p);
-    }
-    return this.readAll(picked);
+    const target = q.target === undefined ? undefined : keyHash(q.target);
+    return this.pick(q.afterSeq ?? 0, q.limit ?? Number.POSITIVE_INFINITY, (p) => {
+      const c = this.columns;
+      return (partner === undefined || c.partners[p] === partner) && (type === undefined || c.types[p] === type)
+        && (target === undefined || c.targets[p] === target);
+    }, (e) => q.target === undefined || e.target === q.target);
   }
 
   async ofReset(partnerId: string, resetId: string): Promise<AuditEvent[]> {
-    const code = this.partners.find(partnerId);
-    const positions = (this.byReset.get(resetId) ?? []).filter((p) => this.partnerOf[p] === code);
-    return this.readAll(positions);
+    const partner = this.partners.find(partnerId);
+    if (partner === undefined) return [];
+    const reset = keyHash(resetId);
+    const c = this.columns;
+    return this.pick(0, Number.POSITIVE_INFINITY, (p) => c.partners[p] === partner && c.resets[p] === reset, (e) => e.detail?.resetId === resetId);
+  }
+
+  /**
+   * Up to `limit` events numbered after `afterSeq`, oldest first: `maybe` walks the columns,
+   * `surely` checks the events read (a hash matched; the key itself must too).
+   */
+  private async pick(afterSeq: number, limit: number, maybe: (p: number) => boolean, surely: (e: AuditEvent) => boolean): Promise<AuditEvent[]> {
+    const out: AuditEvent[] = [];
+    const end = this.columns.length;
+    let p = this.firstAfter(afterSeq);
+    while (p < end && out.length < limit) {
+      const batch: number[] = [];
+      for (; p < end && batch.length < Math.min(limit - out.length, SPAN); p++) if (maybe(p)) batch.push(p);
+      for (const e of await this.readAll(batch)) if (surely(e) && out.length < limit) out.push(e);
+    }
+    return out;
   }
 
   async close(): Promise<void> {
@@ -157,19 +201,11 @@ export class LowdbAudit {
 
   /** Indexes an event whose line starts at `offset`; returns its position. */
   private place(e: AuditEvent, offset: number, bytes: number): number {
-    const position = this.seqs.length;
-    this.offsets.push(offset);
-    this.lengths.push(bytes);
-    this.seqs.push(e.seq);
-    const partner = e.partnerId === undefined ? NO_PARTNER : this.partners.code(e.partnerId);
-    const type = this.types.code(e.type);
-    this.partnerOf.push(partner);
-    this.typeOf.push(type);
-    if (partner !== NO_PARTNER) push(this.byPartner, partner, position);
-    push(this.byType, type, position);
-    if (e.target !== undefined) push(this.byTarget, e.target, position);
     const resetId = e.detail?.resetId;
-    if (typeof resetId === 'string') push(this.byReset, resetId, position);
+    const position = this.columns.push(
+      offset, bytes, e.seq, e.partnerId === undefined ? NO_PARTNER : this.partners.code(e.partnerId), this.types.code(e.type),
+      e.target === undefined ? 0 : keyHash(e.target), typeof resetId === 'string' ? keyHash(resetId) : 0,
+    );
     this.last = { seq: e.seq, hash: e.hash };
     return position;
   }
@@ -201,28 +237,30 @@ export class LowdbAudit {
 
   /** Events at positions [from, to), whose lines are consecutive in the file: one read. */
   private async readSpan(from: number, to: number): Promise<AuditEvent[]> {
-    const start = this.offsets[from]!;
-    const end = this.offsets[to - 1]! + this.lengths[to - 1]!;
+    const { offsets, lengths, seqs } = this.columns;
+    const start = offsets[from]!;
+    const end = offsets[to - 1]! + lengths[to - 1]!;
     const buffer = Buffer.allocUnsafe(end - start);
     const reading = this.reader.read(buffer, 0, buffer.length, start);
     this.reads.add(reading);
     const { bytesRead } = await reading.finally(() => this.reads.delete(reading));
-    if (bytesRead !== buffer.length) throw new Error(`The audit trail file ends before event ${this.seqs[from]}: it was cut or replaced while in use.`);
+    if (bytesRead !== buffer.length) throw new Error(`The audit trail file ends before event ${seqs[from]}: it was cut or replaced while in use.`);
     const out: AuditEvent[] = [];
     for (let p = from; p < to; p++) {
-      const at = this.offsets[p]! - start;
-      out.push(JSON.parse(buffer.toString('utf8', at, at + this.lengths[p]! - 1)) as AuditEvent);
+      const at = offsets[p]! - start;
+      out.push(JSON.parse(buffer.toString('utf8', at, at + lengths[p]! - 1)) as AuditEvent);
     }
     return out;
   }
 
-  /** The first index in a list (ordered by seq) whose event is numbered after `seq`. */
-  private firstAfter(length: number, at: (i: number) => number, seq: number): number {
+  /** The first position whose event is numbered after `seq` (positions are in the chain's order). */
+  private firstAfter(seq: number): number {
+    const { seqs } = this.columns;
     let lo = 0;
-    let hi = length;
+    let hi = this.columns.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.seqs[at(mid)]! <= seq) lo = mid + 1;
+      if (seqs[mid]! <= seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;
