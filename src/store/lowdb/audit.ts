@@ -39,7 +39,65 @@ export function keyHash(key: string): number {
   return (h >>> 0) || 1;
 }
 
-/** What memory holds per event, in typed arrays that grow by doubling: about 30 bytes, and nothing for the collector to trace. */
+/**
+ * Positions by a 32-bit key hash, in typed arrays: an open-addressing table gives the newest
+ * position of each hash, and each position points at the one before it with the same hash, so a
+ * key's events are found without walking the trail (an API client may ask after thousands of links).
+ */
+class HashChains {
+  private keys = new Uint32Array(1024);
+  /** Newest position + 1 per slot; 0 for none. */
+  private heads = new Uint32Array(1024);
+  private used = 0;
+  /** Per position: the previous position with the same hash + 1; 0 for none. */
+  private before = new Uint32Array(1024);
+
+  add(hash: number, position: number): void {
+    while (position >= this.before.length) this.before = grown(this.before, this.before.length * 2);
+    if ((this.used + 1) * 2 > this.keys.length) this.rehash();
+    const slot = this.slot(hash);
+    if (this.keys[slot] === 0) {
+      this.keys[slot] = hash;
+      this.used++;
+    }
+    this.before[position] = this.heads[slot]!;
+    this.heads[slot] = position + 1;
+  }
+
+  /** Positions whose key had this hash, oldest first. */
+  positions(hash: number): number[] {
+    const out: number[] = [];
+    for (let p = this.heads[this.slot(hash)]!; p !== 0; p = this.before[p - 1]!) out.push(p - 1);
+    return out.reverse();
+  }
+
+  private slot(hash: number): number {
+    const mask = this.keys.length - 1;
+    let i = hash & mask;
+    while (this.keys[i] !== 0 && this.keys[i] !== hash) i = (i + 1) & mask;
+    return i;
+  }
+
+  private rehash(): void {
+    const { keys, heads } = this;
+    this.keys = new Uint32Array(keys.length * 2);
+    this.heads = new Uint32Array(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === 0) continue;
+      const slot = this.slot(keys[i]!);
+      this.keys[slot] = keys[i]!;
+      this.heads[slot] = heads[i]!;
+    }
+  }
+}
+
+function grown<A extends Float64Array | Uint32Array | Uint16Array>(a: A, size: number): A {
+  const b = new (a.constructor as new (n: number) => A)(size);
+  b.set(a);
+  return b;
+}
+
+/** What memory holds per event, in typed arrays that grow by doubling: 26 bytes, and nothing for the collector to trace. */
 class Columns {
   length = 0;
   offsets = new Float64Array(1024);
@@ -47,10 +105,8 @@ class Columns {
   seqs = new Float64Array(1024);
   partners = new Uint32Array(1024);
   types = new Uint16Array(1024);
-  targets = new Uint32Array(1024);
-  resets = new Uint32Array(1024);
 
-  push(offset: number, bytes: number, seq: number, partner: number, type: number, target: number, reset: number): number {
+  push(offset: number, bytes: number, seq: number, partner: number, type: number): number {
     if (this.length === this.seqs.length) this.grow();
     const p = this.length++;
     this.offsets[p] = offset;
@@ -58,25 +114,16 @@ class Columns {
     this.seqs[p] = seq;
     this.partners[p] = partner;
     this.types[p] = type;
-    this.targets[p] = target;
-    this.resets[p] = reset;
     return p;
   }
 
   private grow(): void {
     const size = this.seqs.length * 2;
-    const bigger = <A extends Float64Array | Uint32Array | Uint16Array>(a: A, make: new (n: number) => A): A => {
-      const b = new make(size);
-      b.set(a);
-      return b;
-    };
-    this.offsets = bigger(this.offsets, Float64Array);
-    this.lengths = bigger(this.lengths, Uint32Array);
-    this.seqs = bigger(this.seqs, Float64Array);
-    this.partners = bigger(this.partners, Uint32Array);
-    this.types = bigger(this.types, Uint16Array);
-    this.targets = bigger(this.targets, Uint32Array);
-    this.resets = bigger(this.resets, Uint32Array);
+    this.offsets = grown(this.offsets, size);
+    this.lengths = grown(this.lengths, size);
+    this.seqs = grown(this.seqs, size);
+    this.partners = grown(this.partners, size);
+    this.types = grown(this.types, size);
   }
 }
 
@@ -85,16 +132,19 @@ class Columns {
  * one small write instead of rewriting the whole history. An `audit.json` written by an earlier
  * version is carried over once.
  *
- * Events are read back from the file, not held in memory. Memory keeps a few numbers per event
- * (where its line is, its number, partner and type as small integers, and hashes of its target
- * and reset), and a query walks those columns, then reads the lines it picked. Holding every event
- * cost about 700 bytes each; lists and maps of positions by partner, type, target and reset still
- * cost about 160, most of it small objects that slowed every start-up's garbage collection.
+ * Events are read back from the file, not held in memory. Memory keeps about 35 bytes per event
+ * in typed arrays: where its line is, its number, its partner and type as small integers, and
+ * chains of positions by a hash of its target and of its reset. A query walks a chain or the
+ * columns, then reads the lines it picked and checks them. Holding every event cost about 700
+ * bytes each; lists and maps of positions still cost about 160, most of it small objects whose
+ * collection took most of a start-up with a year of history.
  */
 export class LowdbAudit {
   private readonly columns = new Columns();
   private readonly partners = new Codes();
   private readonly types = new Codes();
+  private readonly byTarget = new HashChains();
+  private readonly byReset = new HashChains();
   /** Events whose line is not yet on disk, by position. */
   private readonly pending = new Map<number, AuditEvent>();
   private last: { seq: number; hash: string } | undefined;
@@ -145,33 +195,36 @@ export class LowdbAudit {
     const partner = q.partnerId === undefined ? undefined : this.partners.find(q.partnerId) ?? null;
     const type = q.type === undefined ? undefined : this.types.find(q.type) ?? null;
     if (partner === null || type === null) return [];
+    const c = this.columns;
     const target = q.target === undefined ? undefined : keyHash(q.target);
-    return this.pick(q.afterSeq ?? 0, q.limit ?? Number.POSITIVE_INFINITY, (p) => {
-      const c = this.columns;
-      return (partner === undefined || c.partners[p] === partner) && (type === undefined || c.types[p] === type)
-        && (target === undefined || c.targets[p] === target);
-    }, (e) => q.target === undefined || e.target === q.target);
+    return this.pick(q.afterSeq ?? 0, q.limit ?? Number.POSITIVE_INFINITY, target === undefined ? undefined : this.byTarget.positions(target),
+      (p) => (partner === undefined || c.partners[p] === partner) && (type === undefined || c.types[p] === type),
+      (e) => q.target === undefined || e.target === q.target);
   }
 
   async ofReset(partnerId: string, resetId: string): Promise<AuditEvent[]> {
     const partner = this.partners.find(partnerId);
     if (partner === undefined) return [];
-    const reset = keyHash(resetId);
     const c = this.columns;
-    return this.pick(0, Number.POSITIVE_INFINITY, (p) => c.partners[p] === partner && c.resets[p] === reset, (e) => e.detail?.resetId === resetId);
+    return this.pick(0, Number.POSITIVE_INFINITY, this.byReset.positions(keyHash(resetId)),
+      (p) => c.partners[p] === partner, (e) => e.detail?.resetId === resetId);
   }
 
   /**
-   * Up to `limit` events numbered after `afterSeq`, oldest first: `maybe` walks the columns,
-   * `surely` checks the events read (a hash matched; the key itself must too).
+   * Up to `limit` events numbered after `afterSeq`, oldest first, from `candidates` (ascending
+   * positions) or else the whole trail: `maybe` checks the columns, `surely` the events read (a
+   * hash matched; the key itself must too).
    */
-  private async pick(afterSeq: number, limit: number, maybe: (p: number) => boolean, surely: (e: AuditEvent) => boolean): Promise<AuditEvent[]> {
+  private async pick(afterSeq: number, limit: number, candidates: readonly number[] | undefined, maybe: (p: number) => boolean, surely: (e: AuditEvent) => boolean): Promise<AuditEvent[]> {
+    const { seqs } = this.columns;
+    const end = candidates ? candidates.length : this.columns.length;
+    const at = candidates ? (i: number) => candidates[i]! : (i: number) => i;
+    let i = candidates ? candidates.findIndex((p) => seqs[p]! > afterSeq) : this.firstAfter(afterSeq);
+    if (i < 0) return [];
     const out: AuditEvent[] = [];
-    const end = this.columns.length;
-    let p = this.firstAfter(afterSeq);
-    while (p < end && out.length < limit) {
+    while (i < end && out.length < limit) {
       const batch: number[] = [];
-      for (; p < end && batch.length < Math.min(limit - out.length, SPAN); p++) if (maybe(p)) batch.push(p);
+      for (; i < end && batch.length < Math.min(limit - out.length, SPAN); i++) if (maybe(at(i))) batch.push(at(i));
       for (const e of await this.readAll(batch)) if (surely(e) && out.length < limit) out.push(e);
     }
     return out;
@@ -202,10 +255,13 @@ export class LowdbAudit {
   /** Indexes an event whose line starts at `offset`; returns its position. */
   private place(e: AuditEvent, offset: number, bytes: number): number {
     const resetId = e.detail?.resetId;
+    const target = e.target === undefined ? 0 : keyHash(e.target);
+    const reset = typeof resetId === 'string' ? keyHash(resetId) : 0;
     const position = this.columns.push(
       offset, bytes, e.seq, e.partnerId === undefined ? NO_PARTNER : this.partners.code(e.partnerId), this.types.code(e.type),
-      e.target === undefined ? 0 : keyHash(e.target), typeof resetId === 'string' ? keyHash(resetId) : 0,
     );
+    if (target !== 0) this.byTarget.add(target, position);
+    if (reset !== 0) this.byReset.add(reset, position);
     this.last = { seq: e.seq, hash: e.hash };
     return position;
   }
