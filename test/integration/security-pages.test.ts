@@ -117,6 +117,31 @@ describe('pages and headers an attacker probes', () => {
     expect(german.text).toContain('<html lang="de">');
   });
 
+  it('keep a reset link out of the logs, and speak the chosen language, when the store fails under its page', async () => {
+    const { items } = await product.store.listCustomers('northwind', { page: 1, pageSize: 6 });
+    const customer = items[5]!;
+    const account = (await product.store.listAccounts('northwind', customer.id))[0]!;
+    await resetThroughConsole(admin, product, `/admin/customers/${customer.id}/accounts/${account.id}`);
+    const link = await resetLinkFor(product, account.email);
+    const store = product.store as { findResetByHash: (hash: string) => Promise<unknown> };
+    const found = store.findResetByHash;
+    store.findResetByHash = async () => {
+      throw new Error('the disk went away');
+    };
+    try {
+      const page = await new HttpClient().get(`${link}?lang=de`);
+      expect(page.status).toBe(500);
+      expect(page.text).toContain('<html lang="de">');
+      expect(page.headers.get('cache-control')).toBe('no-store');
+    } finally {
+      store.findResetByHash = found;
+    }
+    const logs = product.logLines.join('\n');
+    expect(logs).toContain('the disk went away');
+    expect(logs).toContain('/reset/[token]');
+    expect(logs).not.toContain(new URL(link).pathname.split('/').pop()!);
+  });
+
   it('never redirect off-site after sign-in, whatever returnTo says', async () => {
     for (const target of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
       const page = await new HttpClient().get(`${product.url}/login?returnTo=${encodeURIComponent(target)}`);

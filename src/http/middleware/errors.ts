@@ -4,6 +4,7 @@ import { AppError } from '../../domain/errors.js';
 import type { Logger } from '../../sync/contract.js';
 import type { Translator } from '../../i18n/index.js';
 import { ensureLocale } from './locale.js';
+import { loggablePath } from '../../observability/http-log.js';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => {
   next(new AppError('NOT_FOUND', 404, 'Page not found.'));
@@ -18,9 +19,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // 503 is an outage of something we depend on (the database), not a bug: no stack, and a time to come back.
     const outage = status === 503 && err instanceof AppError;
     if (outage) {
-      logger.warn({ correlationId, code: err.code, detail: err.detail, path: req.path }, 'request failed: service unavailable');
+      logger.warn({ correlationId, code: err.code, detail: err.detail, path: loggablePath(req.originalUrl) }, 'request failed: service unavailable');
       res.set('Retry-After', '60');
-    } else if (status >= 500) logger.error({ correlationId, code: err?.code, err: String(err?.stack ?? err).slice(0, 2000), path: req.path }, 'request failed');
+    } else if (status >= 500) logger.error({ correlationId, code: err?.code, err: String(err?.stack ?? err).slice(0, 2000), path: loggablePath(req.originalUrl) }, 'request failed');
     const message = exposed ? String(err.message) : 'Something went wrong on our side. Please try again in a few minutes.';
     const code = (err instanceof AppError ? err.code : err?.code) ?? (status === 404 ? 'NOT_FOUND' : 'INTERNAL');
     res.status(status);

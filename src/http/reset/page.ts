@@ -23,7 +23,8 @@ export function hostedResetPage(deps: {
   const steps = [...deps.steps, noStore];
   return async (req, res, next) => {
     const token = req.params.token;
-    if (typeof token !== 'string' || token === 'code') return next();
+    // Routes match without regard to case: /reset/Code is the code form too.
+    if (typeof token !== 'string' || token.toLowerCase() === 'code') return next();
     try {
       for (const step of steps) runToEnd(step, req, res);
       if (deps.branding) res.locals.brand = DEFAULT_BRAND;
@@ -45,6 +46,8 @@ export function hostedResetPage(deps: {
       if (!page) return send(deps.views, res, 410, 'reset/invalid', {});
       send(deps.views, res, 200, 'reset/form', { ...page, problems: [], action: req.originalUrl });
     } catch (e) {
+      // The error page speaks the language picked, as on the pages the chain serves.
+      if (typeof res.locals.t !== 'function') useLocale(req, res, []);
       next(e);
     }
   };
