@@ -195,11 +195,15 @@ export class ResetService {
    */
   async open(token: string, ctx: RequestContext): Promise<OpenResult> {
     if (!looksLikeToken(token)) return { status: 'invalid' };
-    for (const [bucket, key] of [['openPerIp', ctx.ip], ['openPerToken', hashToken(token)]] as const) {
-      const decision = await this.deps.limiter.consume(bucket, key);
-      if (!decision.allowed) return { status: 'throttled', retryAfterSeconds: decision.retryAfterSeconds };
-    }
-    const loaded = await this.load(token, ctx);
+    const perIp = await this.deps.limiter.consume('openPerIp', ctx.ip);
+    if (!perIp.allowed) return { status: 'throttled', retryAfterSeconds: perIp.retryAfterSeconds };
+    // Counted per link only for links there are (an unknown one writes nothing), so made-up tokens
+    // cannot fill the limiter with counters of their own.
+    const reset = await this.deps.store.findResetByHash(hashToken(token));
+    if (!reset) return { status: 'invalid' };
+    const perLink = await this.deps.limiter.consume('openPerToken', reset.id);
+    if (!perLink.allowed) return { status: 'throttled', retryAfterSeconds: perLink.retryAfterSeconds };
+    const loaded = await this.loadFound(reset, ctx);
     if (!loaded) return { status: 'invalid' };
     await this.deps.audit.record({
       type: 'reset.opened', outcome: 'info', actor: `account:${loaded.account.id}`, partnerId: loaded.reset.partnerId,
@@ -292,9 +296,13 @@ export class ResetService {
 
   private async load(token: string, ctx: RequestContext): Promise<Loaded | undefined> {
     if (!looksLikeToken(token)) return undefined;
+    const reset = await this.deps.store.findResetByHash(hashToken(token));
+    return reset ? this.loadFound(reset, ctx) : undefined;
+  }
+
+  private async loadFound(reset: ResetRecord, ctx: RequestContext): Promise<Loaded | undefined> {
     const { store, clock } = this.deps;
-    const reset = await store.findResetByHash(hashToken(token));
-    if (!reset || reset.consumedAt || reset.revokedAt) return undefined;
+    if (reset.consumedAt || reset.revokedAt) return undefined;
     if (reset.expiresAt <= clock.now().toISOString()) {
       await this.deps.audit.record({
         type: 'reset.expired', outcome: 'failure', actor: `account:${reset.accountId}`, partnerId: reset.partnerId,
