@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +50,104 @@ describe('the embedded audit trail, read back from its file', () => {
     expect((await again.list('south')).map((e) => e.seq)).toEqual([4, 8, 12, 16, 20, 24, 28]);
     expect((await again.ofReset('north', 'r2')).map((e) => e.seq)).toEqual([2, 7, 17, 22, 27]);
     await again.close();
+  });
+
+  it('starts from its index file and the lines after it, with the answers of a full read, and writes the file again as events pile up', async () => {
+    const dir = tempDir();
+    const first = await LowdbAudit.open(dir, { checkpoint: 40 });
+    for (let n = 1; n <= 30; n++) await first.append(input(n, n % 4 ? 'north' : 'south'), at(n));
+    await first.close();
+    const index = path.join(dir, 'audit.idx');
+    expect(existsSync(index)).toBe(true);
+    const indexed = readFileSync(index);
+
+    // Running: 50 more events, one index write on the way (at 40 beyond the last), then a crash (no close).
+    const running = await LowdbAudit.open(dir, { checkpoint: 40 });
+    for (let n = 31; n <= 80; n++) await running.append(input(n, n % 4 ? 'north' : 'south'), at(n));
+    await vi.waitFor(() => expect(readFileSync(index).equals(indexed)).toBe(false));
+    const expected = {
+      target: await running.query({ partnerId: 'north', target: 'account:a1' }), south: await running.list('south'),
+      reset: await running.ofReset('north', 'r2'), page: await running.query({ partnerId: 'north', type: 'mail.sent', afterSeq: 33, limit: 4 }),
+    };
+
+    const parse = vi.spyOn(JSON, 'parse');
+    const again = await LowdbAudit.open(dir);
+    // The index covered 70 events: the last of them is checked, the ten after it are read.
+    expect(parse.mock.calls.length).toBeLessThanOrEqual(12);
+    parse.mockRestore();
+    expect({
+      target: await again.query({ partnerId: 'north', target: 'account:a1' }), south: await again.list('south'),
+      reset: await again.ofReset('north', 'r2'), page: await again.query({ partnerId: 'north', type: 'mail.sent', afterSeq: 33, limit: 4 }),
+    }).toEqual(expected);
+    const next = await again.append(input(81), at(81));
+    const all = await again.list();
+    expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 81 }, (_, i) => i + 1));
+    expect(next.prev).toBe(all[79]!.hash);
+    expect(verifyChain(all)).toEqual({ ok: true });
+    await again.close();
+    await running.close();
+  });
+
+  it('finds each of thousands of targets and resets as a walk of the whole trail would, before and after a reopen from its index', async () => {
+    const dir = tempDir();
+    const trail = await LowdbAudit.open(dir);
+    const inputs = Array.from({ length: 5000 }, (_, i): AuditInput => ({
+      type: 'reset.opened', outcome: 'info', actor: 'x', partnerId: i % 7 ? 'north' : 'south', target: `account:t${(i * 7919) % 3001}`, detail: { resetId: `r${i % 2203}` },
+    }));
+    await Promise.all(inputs.map((e, i) => trail.append(e, at(i))));
+    const all = await trail.list();
+    const check = async (audit: LowdbAudit) => {
+      for (const t of [0, 1, 1500, 2999, 3000]) {
+        expect((await audit.query({ target: `account:t${t}` })).map((e) => e.seq), `t${t}`).toEqual(all.filter((e) => e.target === `account:t${t}`).map((e) => e.seq));
+      }
+      for (const r of [0, 1, 1101, 2202]) {
+        expect((await audit.ofReset('north', `r${r}`)).map((e) => e.seq), `r${r}`).toEqual(all.filter((e) => e.partnerId === 'north' && e.detail?.resetId === `r${r}`).map((e) => e.seq));
+      }
+    };
+    await check(trail);
+    await trail.close();
+    const reopened = await LowdbAudit.open(dir);
+    await check(reopened);
+    await reopened.close();
+  });
+
+  it('reads the whole trail when the index file does not fit it: cut back, damaged, or another trail', async () => {
+    const dir = tempDir();
+    const first = await LowdbAudit.open(dir);
+    for (let n = 1; n <= 20; n++) await first.append(input(n), at(n));
+    await first.close();
+    const file = path.join(dir, 'audit.jsonl');
+    const index = path.join(dir, 'audit.idx');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const sound = readFileSync(index);
+
+    // A trail restored from an older copy: ten events.
+    truncateSync(file, Buffer.byteLength(lines.slice(0, 10).join('\n') + '\n'));
+    const restored = await LowdbAudit.open(dir);
+    expect((await restored.list()).map((e) => e.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect((await restored.append(input(11), at(11))).seq).toBe(11);
+    await restored.close();
+
+    // A damaged index: bytes flipped in its columns.
+    const damaged = Buffer.from(readFileSync(index));
+    damaged.fill(0xff, damaged.length - 64);
+    writeFileSync(index, damaged);
+    const reread = await LowdbAudit.open(dir);
+    expect((await reread.ofReset('north', 'r1')).map((e) => e.seq)).toEqual([1, 6, 11]);
+    await reread.close();
+
+    // Another trail put in place of this one, with the index of this one beside it.
+    const elsewhere = tempDir();
+    const otherTrail = await LowdbAudit.open(elsewhere);
+    for (let n = 1; n <= 12; n++) await otherTrail.append({ ...input(n, 'south'), target: `account:s${n % 2}`, detail: { resetId: `s${n % 3}` } }, at(n));
+    await otherTrail.close();
+    writeFileSync(index, sound);
+    writeFileSync(file, readFileSync(path.join(elsewhere, 'audit.jsonl')));
+    const other = await LowdbAudit.open(dir);
+    expect((await other.query({ target: 'account:s1' })).map((e) => e.seq)).toEqual([1, 3, 5, 7, 9, 11]);
+    expect((await other.ofReset('south', 's2')).map((e) => e.seq)).toEqual([2, 5, 8, 11]);
+    expect(await other.list('north')).toEqual([]);
+    await other.close();
   });
 
   it('answers reads made while appends are still being written, and loses none of them', async () => {

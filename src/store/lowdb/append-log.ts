@@ -17,9 +17,9 @@ export class AppendLog<T> {
   /**
    * Opens the log and reads what it holds; a torn last line (a crash mid-write) is dropped. With
    * `each`, records are handed over one by one with where their line starts and its length in
-   * bytes, and not kept.
+   * bytes, and not kept. `from` (a line boundary) skips lines the caller has read before.
    */
-  static async open<T>(file: string, each?: (record: T, offset: number, bytes: number) => void): Promise<{ log: AppendLog<T>; records: T[]; bytes: number }> {
+  static async open<T>(file: string, each?: (record: T, offset: number, bytes: number) => void, from = 0): Promise<{ log: AppendLog<T>; records: T[]; bytes: number }> {
     const records: T[] = [];
     let end = 0;
     if (existsSync(file)) {
@@ -28,11 +28,11 @@ export class AppendLog<T> {
         try {
           record = JSON.parse(data.toString('utf8', at, next - 1)) as T;
         } catch (e) {
-          throw new Error(`${file}: line ${line} is not JSON`, { cause: e });
+          throw new Error(from === 0 ? `${file}: line ${line} is not JSON` : `${file}: the line at byte ${offset} is not JSON`, { cause: e });
         }
         if (each) each(record, offset, next - at);
         else records.push(record);
-      });
+      }, from);
       end = read.end;
       // A torn last line is cut off, or the next append would glue onto it and spoil both.
       if (end < read.size) truncateSync(file, end);
@@ -86,9 +86,9 @@ const CHUNK = 1 << 20;
  * memory of a start-up by the file's size. `offset` is where the line starts in the file.
  * Returns where the last complete line ends and the file's size (a difference is a torn last line).
  */
-function readLines(file: string, onLine: (data: Buffer, at: number, next: number, line: number, offset: number) => void): { end: number; size: number } {
+function readLines(file: string, onLine: (data: Buffer, at: number, next: number, line: number, offset: number) => void, from = 0): { end: number; size: number } {
   const fd = openSync(file, 'r');
-  const state = { base: 0, size: 0 };
+  const state = { base: from, size: 0 };
   try {
     state.size = fstatSync(fd).size;
     let data = Buffer.allocUnsafe(CHUNK);

@@ -1,131 +1,21 @@
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { chainEvent } from '../../domain/audit.js';
 import type { AuditQuery } from '../../domain/ports.js';
 import type { AuditEvent, AuditInput } from '../../domain/types.js';
 import { AppendLog } from './append-log.js';
+import { Codes, Columns, HashChains, keyHash } from './audit-columns.js';
+import { dropAuditIndex, loadAuditIndex, saveAuditIndex } from './audit-index.js';
 
-/** Small integers for the few distinct partner ids and event types, so each event costs a number, not a string. */
-class Codes {
-  private readonly byName = new Map<string, number>();
-  readonly names: string[] = [];
-
-  code(name: string): number {
-    let c = this.byName.get(name);
-    if (c === undefined) {
-      c = this.names.push(name) - 1;
-      this.byName.set(name, c);
-    }
-    return c;
-  }
-
-  find(name: string): number | undefined {
-    return this.byName.get(name);
-  }
-}
+export { keyHash };
 
 const NO_PARTNER = 0xffffffff;
+/** Events appended between two writes of the index file while running. */
+const CHECKPOINT = 100_000;
 /** Most events read in one go (a few MB), so reading the whole trail never needs one buffer the size of the file. */
 const SPAN = 8192;
 
-/**
- * A 32-bit FNV-1a hash of a target or reset id, never 0 (0 is "none"). Equal hashes only say an
- * event may match: its line is read and compared before it is returned.
- */
-export function keyHash(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) || 1;
-}
-
-/**
- * Positions by a 32-bit key hash, in typed arrays: an open-addressing table gives the newest
- * position of each hash, and each position points at the one before it with the same hash, so a
- * key's events are found without walking the trail (an API client may ask after thousands of links).
- */
-class HashChains {
-  private keys = new Uint32Array(1024);
-  /** Newest position + 1 per slot; 0 for none. */
-  private heads = new Uint32Array(1024);
-  private used = 0;
-  /** Per position: the previous position with the same hash + 1; 0 for none. */
-  private before = new Uint32Array(1024);
-
-  add(hash: number, position: number): void {
-    while (position >= this.before.length) this.before = grown(this.before, this.before.length * 2);
-    if ((this.used + 1) * 2 > this.keys.length) this.rehash();
-    const slot = this.slot(hash);
-    if (this.keys[slot] === 0) {
-      this.keys[slot] = hash;
-      this.used++;
-    }
-    this.before[position] = this.heads[slot]!;
-    this.heads[slot] = position + 1;
-  }
-
-  /** Positions whose key had this hash, oldest first. */
-  positions(hash: number): number[] {
-    const out: number[] = [];
-    for (let p = this.heads[this.slot(hash)]!; p !== 0; p = this.before[p - 1]!) out.push(p - 1);
-    return out.reverse();
-  }
-
-  private slot(hash: number): number {
-    const mask = this.keys.length - 1;
-    let i = hash & mask;
-    while (this.keys[i] !== 0 && this.keys[i] !== hash) i = (i + 1) & mask;
-    return i;
-  }
-
-  private rehash(): void {
-    const { keys, heads } = this;
-    this.keys = new Uint32Array(keys.length * 2);
-    this.heads = new Uint32Array(keys.length * 2);
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === 0) continue;
-      const slot = this.slot(keys[i]!);
-      this.keys[slot] = keys[i]!;
-      this.heads[slot] = heads[i]!;
-    }
-  }
-}
-
-function grown<A extends Float64Array | Uint32Array | Uint16Array>(a: A, size: number): A {
-  const b = new (a.constructor as new (n: number) => A)(size);
-  b.set(a);
-  return b;
-}
-
-/** What memory holds per event, in typed arrays that grow by doubling: 26 bytes, and nothing for the collector to trace. */
-class Columns {
-  length = 0;
-  offsets = new Float64Array(1024);
-  lengths = new Uint32Array(1024);
-  seqs = new Float64Array(1024);
-  partners = new Uint32Array(1024);
-  types = new Uint16Array(1024);
-
-  push(offset: number, bytes: number, seq: number, partner: number, type: number): number {
-    if (this.length === this.seqs.length) this.grow();
-    const p = this.length++;
-    this.offsets[p] = offset;
-    this.lengths[p] = bytes;
-    this.seqs[p] = seq;
-    this.partners[p] = partner;
-    this.types[p] = type;
-    return p;
-  }
-
-  private grow(): void {
-    const size = this.seqs.length * 2;
-    this.offsets = grown(this.offsets, size);
-    this.lengths = grown(this.lengths, size);
-    this.seqs = grown(this.seqs, size);
-    this.partners = grown(this.partners, size);
-    this.types = grown(this.types, size);
-  }
-}
 
 /**
  * The embedded store's audit trail: one JSON line per event in `audit.jsonl`, so an event costs
@@ -140,11 +30,16 @@ class Columns {
  * collection took most of a start-up with a year of history.
  */
 export class LowdbAudit {
-  private readonly columns = new Columns();
-  private readonly partners = new Codes();
-  private readonly types = new Codes();
-  private readonly byTarget = new HashChains();
-  private readonly byReset = new HashChains();
+  private columns = new Columns();
+  private partners = new Codes();
+  private types = new Codes();
+  private byTarget = new HashChains();
+  private byReset = new HashChains();
+  private indexFile = '';
+  /** Events the index file holds; it is written again once many more are on disk, and at close. */
+  private indexed = 0;
+  private saving: Promise<void> | undefined;
+  private checkpoint = CHECKPOINT;
   /** Events whose line is not yet on disk, by position. */
   private readonly pending = new Map<number, AuditEvent>();
   private last: { seq: number; hash: string } | undefined;
@@ -162,12 +57,20 @@ export class LowdbAudit {
     return this.broken === undefined;
   }
 
-  static async open(dir: string): Promise<LowdbAudit> {
+  static async open(dir: string, opts: { checkpoint?: number } = {}): Promise<LowdbAudit> {
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'audit.jsonl');
     const legacy = path.join(dir, 'audit.json');
     const audit = new LowdbAudit();
-    const { log, bytes } = await AppendLog.open<AuditEvent>(file, (e, offset, length) => audit.place(e, offset, length));
+    audit.indexFile = path.join(dir, 'audit.idx');
+    audit.checkpoint = opts.checkpoint ?? CHECKPOINT;
+    const index = existsSync(file) ? loadAuditIndex(audit.indexFile, (offset, length) => eventAt(file, offset, length)) : undefined;
+    if (index) {
+      Object.assign(audit, { columns: index.columns, partners: index.partners, types: index.types, byTarget: index.byTarget, byReset: index.byReset });
+      audit.last = index.last;
+      audit.indexed = index.columns.length;
+    } else dropAuditIndex(audit.indexFile);
+    const { log, bytes } = await AppendLog.open<AuditEvent>(file, (e, offset, length) => audit.place(e, offset, length), index?.bytes ?? 0);
     audit.log = log;
     audit.size = bytes;
     audit.reader = await open(file, 'r');
@@ -234,6 +137,25 @@ export class LowdbAudit {
     await this.log.close();
     await Promise.allSettled([...this.reads]);
     await this.reader.close();
+    await this.saving;
+    if (this.columns.length > this.indexed) await this.saveIndex();
+  }
+
+  /**
+   * Writes the index file when every placed event is on disk (the file must end with a line that
+   * is there) and the trail is sound. Failing to write it costs the next start time, nothing else.
+   */
+  private saveIndex(): Promise<void> {
+    if (this.broken || this.pending.size > 0 || !this.last || this.saving) return this.saving ?? Promise.resolve();
+    const count = this.columns.length;
+    this.saving = saveAuditIndex(this.indexFile, {
+      bytes: this.size, last: this.last, partners: this.partners, types: this.types, columns: this.columns, byTarget: this.byTarget, byReset: this.byReset,
+    }).then(() => {
+      this.indexed = count;
+    }, () => undefined).finally(() => {
+      this.saving = undefined;
+    });
+    return this.saving;
   }
 
   private write(event: AuditEvent): Promise<void> {
@@ -244,6 +166,7 @@ export class LowdbAudit {
     this.pending.set(position, event);
     return this.log.appendLine(line).then(() => {
       this.pending.delete(position);
+      if (this.columns.length - this.indexed >= this.checkpoint) void this.saveIndex();
     }, (e: unknown) => {
       // Lines after it were placed where this one should have ended: nothing written from here
       // on could be found again. The trail refuses events until it is reopened from its file.
@@ -320,5 +243,20 @@ export class LowdbAudit {
       else hi = mid;
     }
     return lo;
+  }
+}
+
+/** The number and hash of the event whose line is at `offset`, if there is one. */
+function eventAt(file: string, offset: number, length: number): { seq: number; hash: string } | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    if (readSync(fd, buffer, 0, length, offset) !== length || buffer[length - 1] !== 0x0a) return undefined;
+    const e = JSON.parse(buffer.toString('utf8', 0, length - 1)) as Partial<AuditEvent>;
+    return typeof e.seq === 'number' && typeof e.hash === 'string' ? { seq: e.seq, hash: e.hash } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }

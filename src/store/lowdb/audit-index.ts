@@ -1,0 +1,110 @@
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Codes, Columns, HashChains } from './audit-columns.js';
+
+/** What the index file holds: the trail's columns and chains up to `bytes` of `audit.jsonl`. */
+export interface AuditIndex {
+  /** Bytes of `audit.jsonl` it covers: its events end there, on a line boundary. */
+  bytes: number;
+  last: { seq: number; hash: string };
+  partners: Codes;
+  types: Codes;
+  columns: Columns;
+  byTarget: HashChains;
+  byReset: HashChains;
+}
+
+const VERSION = 1;
+type Header = {
+  version: number; count: number; bytes: number; last: { seq: number; hash: string }; partners: string[]; types: string[];
+  chains: Array<{ used: number; table: number }>;
+};
+type Section = Float64Array | Uint32Array | Uint16Array;
+const sizes = (count: number, chains: Header['chains']): Array<[new (n: number) => Section, number]> => [
+  [Float64Array, count], [Uint32Array, count], [Float64Array, count], [Uint32Array, count], [Uint16Array, count],
+  ...chains.flatMap((c): Array<[new (n: number) => Section, number]> => [[Uint32Array, c.table], [Uint32Array, c.table], [Uint32Array, count]]),
+];
+
+/**
+ * Writes the index beside the trail (temporary file, flushed, renamed), so the next start reads
+ * it and parses only the lines after it, instead of every line of a year of history.
+ */
+export async function saveAuditIndex(file: string, index: AuditIndex): Promise<void> {
+  const { columns: c, byTarget, byReset } = index;
+  const count = c.length;
+  const t = byTarget.state(count);
+  const r = byReset.state(count);
+  const header: Header = {
+    version: VERSION, count, bytes: index.bytes, last: index.last, partners: index.partners.names, types: index.types.names,
+    chains: [{ used: t.used, table: t.keys.length }, { used: r.used, table: r.keys.length }],
+  };
+  const sections: Section[] = [
+    c.offsets.subarray(0, count), c.lengths.subarray(0, count), c.seqs.subarray(0, count), c.partners.subarray(0, count), c.types.subarray(0, count),
+    t.keys, t.heads, t.before, r.keys, r.heads, r.before,
+  ];
+  const json = Buffer.from(JSON.stringify(header));
+  const prefix = Buffer.alloc(8);
+  prefix.writeUInt32LE(json.length, 0);
+  const temporary = `${file}.tmp`;
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writev([prefix, json, ...sections.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength))]);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  renameSync(temporary, file);
+}
+
+/**
+ * The index, if there is one and it fits the trail: the event it ends with must be the one in
+ * `audit.jsonl` at that place, same number and hash. Anything else (missing, another version,
+ * torn, a trail replaced or cut) is no index: the trail is then read whole, as without one.
+ */
+export function loadAuditIndex(file: string, check: (offset: number, length: number) => { seq: number; hash: string } | undefined): AuditIndex | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const data = readFileSync(file);
+    const headerLength = data.readUInt32LE(0);
+    const header = JSON.parse(data.toString('utf8', 8, 8 + headerLength)) as Header;
+    if (header.version !== VERSION || header.chains.length !== 2) return undefined;
+    let at = 8 + headerLength;
+    const sections: Section[] = [];
+    for (const [Make, n] of sizes(header.count, header.chains)) {
+      const bytes = n * (Make as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+      if (at + bytes > data.length) return undefined;
+      const section = new Make(n);
+      new Uint8Array(section.buffer).set(data.subarray(at, at + bytes));
+      sections.push(section);
+      at += bytes;
+    }
+    if (at !== data.length) return undefined;
+    const [offsets, lengths, seqs, partners, types, tKeys, tHeads, tBefore, rKeys, rHeads, rBefore] = sections as [
+      Float64Array, Uint32Array, Float64Array, Uint32Array, Uint16Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array,
+    ];
+    const count = header.count;
+    // Every link points at an earlier event, and every head at one the index holds.
+    const pointsBack = (before: Uint32Array) => before.every((b, p) => b <= p);
+    if (![tHeads, rHeads].every((h) => h.every((p) => p <= count)) || !pointsBack(tBefore) || !pointsBack(rBefore)) return undefined;
+    if (count > 0) {
+      const lastAt = offsets[count - 1]!;
+      const lastLength = lengths[count - 1]!;
+      if (lastAt + lastLength !== header.bytes || seqs[count - 1] !== header.last.seq) return undefined;
+      const found = check(lastAt, lastLength);
+      if (!found || found.seq !== header.last.seq || found.hash !== header.last.hash) return undefined;
+    } else if (header.bytes !== 0) return undefined;
+    return {
+      bytes: header.bytes, last: header.last, partners: new Codes(header.partners), types: new Codes(header.types),
+      columns: Columns.from({ length: count, offsets, lengths, seqs, partners, types }),
+      byTarget: HashChains.from({ used: header.chains[0]!.used, keys: tKeys, heads: tHeads, before: tBefore }),
+      byReset: HashChains.from({ used: header.chains[1]!.used, keys: rKeys, heads: rHeads, before: rBefore }),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** An index that no longer fits is removed, so a later start does not try it again. */
+export function dropAuditIndex(file: string): void {
+  rmSync(file, { force: true });
+}
