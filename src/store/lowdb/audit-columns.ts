@@ -50,7 +50,7 @@ export class HashChains {
   private before: Uint32Array = new Uint32Array(1024);
 
   add(hash: number, position: number): void {
-    while (position >= this.before.length) this.before = grown(this.before, this.before.length * 2);
+    while (position >= this.before.length) this.before = grown(this.before, Math.max(1024, this.before.length * 2));
     if ((this.used + 1) * 2 > this.keys.length) this.rehash();
     const slot = this.slot(hash);
     if (this.keys[slot] === 0) {
@@ -81,7 +81,7 @@ export class HashChains {
     chains.used = s.used;
     chains.keys = s.keys;
     chains.heads = s.heads;
-    chains.before = grown(s.before, capacity(s.before.length));
+    chains.before = s.before;
     return chains;
   }
 
@@ -111,13 +111,6 @@ function grown<A extends Float64Array | Uint32Array | Uint16Array>(a: A, size: n
   return b;
 }
 
-/** The smallest power of two of at least 1024 that holds `n`. */
-function capacity(n: number): number {
-  let size = 1024;
-  while (size < n) size *= 2;
-  return size;
-}
-
 /** What memory holds per event, in typed arrays that grow by doubling: 26 bytes, and nothing for the collector to trace. */
 export class Columns {
   length = 0;
@@ -139,19 +132,12 @@ export class Columns {
   }
 
   static from(c: Pick<Columns, 'length' | 'offsets' | 'lengths' | 'seqs' | 'partners' | 'types'>): Columns {
-    const columns = new Columns();
-    const size = capacity(c.length);
-    columns.length = c.length;
-    columns.offsets = grown(c.offsets, size);
-    columns.lengths = grown(c.lengths, size);
-    columns.seqs = grown(c.seqs, size);
-    columns.partners = grown(c.partners, size);
-    columns.types = grown(c.types, size);
-    return columns;
+    // Taken as they are: the first push past their end grows them.
+    return Object.assign(new Columns(), c);
   }
 
   private grow(): void {
-    const size = this.seqs.length * 2;
+    const size = Math.max(1024, this.seqs.length * 2);
     this.offsets = grown(this.offsets, size);
     this.lengths = grown(this.lengths, size);
     this.seqs = grown(this.seqs, size);

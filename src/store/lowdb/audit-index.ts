@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Codes, Columns, HashChains } from './audit-columns.js';
 
@@ -63,22 +63,28 @@ export async function saveAuditIndex(file: string, index: AuditIndex): Promise<v
  */
 export function loadAuditIndex(file: string, check: (offset: number, length: number) => { seq: number; hash: string } | undefined): AuditIndex | undefined {
   if (!existsSync(file)) return undefined;
+  const fd = openSync(file, 'r');
   try {
-    const data = readFileSync(file);
-    const headerLength = data.readUInt32LE(0);
-    const header = JSON.parse(data.toString('utf8', 8, 8 + headerLength)) as Header;
-    if (header.version !== VERSION || header.chains.length !== 2) return undefined;
+    // Read section by section into the arrays kept: no buffer the size of the file on the way.
+    const size = fstatSync(fd).size;
+    const prefix = Buffer.alloc(8);
+    if (readSync(fd, prefix, 0, 8, 0) !== 8) return undefined;
+    const headerLength = prefix.readUInt32LE(0);
+    if (8 + headerLength > size) return undefined;
+    const json = Buffer.alloc(headerLength);
+    readSync(fd, json, 0, headerLength, 8);
+    const header = JSON.parse(json.toString('utf8')) as Header;
+    const table = (c: { used: number; table: number }) => c.table >= 1024 && (c.table & (c.table - 1)) === 0 && c.used * 2 <= c.table;
+    if (header.version !== VERSION || header.chains.length !== 2 || !header.chains.every(table)) return undefined;
     let at = 8 + headerLength;
     const sections: Section[] = [];
     for (const [Make, n] of sizes(header.count, header.chains)) {
-      const bytes = n * (Make as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-      if (at + bytes > data.length) return undefined;
       const section = new Make(n);
-      new Uint8Array(section.buffer).set(data.subarray(at, at + bytes));
+      if (at + section.byteLength > size || readSync(fd, new Uint8Array(section.buffer), 0, section.byteLength, at) !== section.byteLength) return undefined;
       sections.push(section);
-      at += bytes;
+      at += section.byteLength;
     }
-    if (at !== data.length) return undefined;
+    if (at !== size) return undefined;
     const [offsets, lengths, seqs, partners, types, tKeys, tHeads, tBefore, rKeys, rHeads, rBefore] = sections as [
       Float64Array, Uint32Array, Float64Array, Uint32Array, Uint16Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array,
     ];
@@ -101,6 +107,8 @@ export function loadAuditIndex(file: string, check: (offset: number, length: num
     };
   } catch {
     return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
