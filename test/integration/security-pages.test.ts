@@ -23,6 +23,15 @@ afterAll(async () => {
 
 const hasRawMarkup = (html: string) => html.includes('<script>alert') || html.includes('<img src=x');
 
+/** A fresh reset link, through the console, for the first account of the n-th company. */
+async function linkForCompany(n: number) {
+  const { items } = await product.store.listCustomers('northwind', { page: 1, pageSize: n + 1 });
+  const customer = items[n]!;
+  const account = (await product.store.listAccounts('northwind', customer.id))[0]!;
+  await resetThroughConsole(admin, product, `/admin/customers/${customer.id}/accounts/${account.id}`);
+  return resetLinkFor(product, account.email);
+}
+
 describe('pages and headers an attacker probes', () => {
   it('send a strict CSP without inline script, deny framing, and no referrer, on console and hosted pages', async () => {
     for (const path of ['/login', '/admin/customers', '/reset/' + 'A'.repeat(43)]) {
@@ -75,11 +84,7 @@ describe('pages and headers an attacker probes', () => {
   });
 
   it('refuse a password form posted without its CSRF token, and the link keeps working', async () => {
-    const { items } = await product.store.listCustomers('northwind', { page: 1, pageSize: 4 });
-    const customer = items[3]!;
-    const account = (await product.store.listAccounts('northwind', customer.id))[0]!;
-    await resetThroughConsole(admin, product, `/admin/customers/${customer.id}/accounts/${account.id}`);
-    const link = await resetLinkFor(product, account.email);
+    const link = await linkForCompany(3);
     const user = new HttpClient();
     await user.get(link);
     const forged = await user.post(link, { password: 'attacker chosen words 99', confirm: 'attacker chosen words 99' });
@@ -89,11 +94,7 @@ describe('pages and headers an attacker probes', () => {
   });
 
   it('give the page a link opens the headers and cookies of the hosted page beside it, valid, dead or switched to German', async () => {
-    const { items } = await product.store.listCustomers('northwind', { page: 1, pageSize: 5 });
-    const customer = items[4]!;
-    const account = (await product.store.listAccounts('northwind', customer.id))[0]!;
-    await resetThroughConsole(admin, product, `/admin/customers/${customer.id}/accounts/${account.id}`);
-    const link = await resetLinkFor(product, account.email);
+    const link = await linkForCompany(4);
     // What differs per response by nature; everything else must match, name and value.
     const perResponse = new Set(['date', 'content-length', 'set-cookie', 'x-request-id', 'connection', 'keep-alive']);
     const shape = (res: Awaited<ReturnType<HttpClient['get']>>) => ({
@@ -118,11 +119,7 @@ describe('pages and headers an attacker probes', () => {
   });
 
   it('keep a reset link out of the logs, and speak the chosen language, when the store fails under its page', async () => {
-    const { items } = await product.store.listCustomers('northwind', { page: 1, pageSize: 6 });
-    const customer = items[5]!;
-    const account = (await product.store.listAccounts('northwind', customer.id))[0]!;
-    await resetThroughConsole(admin, product, `/admin/customers/${customer.id}/accounts/${account.id}`);
-    const link = await resetLinkFor(product, account.email);
+    const link = await linkForCompany(5);
     const store = product.store as { findResetByHash: (hash: string) => Promise<unknown> };
     const found = store.findResetByHash;
     store.findResetByHash = async () => {

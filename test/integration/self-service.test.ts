@@ -109,6 +109,16 @@ describe('throttling', () => {
     await limited?.stop();
   });
 
+  /** A fresh link, through the console, for the first account of the n-th company of the limited product. */
+  async function limitedLink(n: number) {
+    const { signInAsAdmin, resetThroughConsole, resetLinkFor } = await import('../support/journey.js');
+    const { client: admin } = await signInAsAdmin(limited, 'alice@northwind-partners.example', 'northwind-demo');
+    const { items } = await limited.store.listCustomers('northwind', { page: 1, pageSize: n + 1 });
+    const account = (await limited.store.listAccounts('northwind', items[n]!.id))[0]!;
+    await resetThroughConsole(admin, limited, `/admin/customers/${items[n]!.id}/accounts/${account.id}`);
+    return { account, link: await resetLinkFor(limited, account.email), admin, items, resetThroughConsole, resetLinkFor };
+  }
+
   it('answers 429 with Retry-After and a clear page once an address asks too often', async () => {
     const client = new HttpClient();
     const statuses = [];
@@ -124,12 +134,7 @@ describe('throttling', () => {
   });
 
   it('stops answering a link reloaded in a loop, so its openings cannot grow the audit trail without end', async () => {
-    const { signInAsAdmin, resetThroughConsole, resetLinkFor } = await import('../support/journey.js');
-    const { client: admin } = await signInAsAdmin(limited, 'alice@northwind-partners.example', 'northwind-demo');
-    const { items } = await limited.store.listCustomers('northwind', { page: 1, pageSize: 2 });
-    const account = (await limited.store.listAccounts('northwind', items[1]!.id))[0]!;
-    await resetThroughConsole(admin, limited, `/admin/customers/${items[1]!.id}/accounts/${account.id}`);
-    const link = await resetLinkFor(limited, account.email);
+    const { account, link } = await limitedLink(1);
     const statuses = [];
     let last: Res | undefined;
     for (let i = 0; i < 7; i++) statuses.push((last = await new HttpClient().get(link)).status);
@@ -142,12 +147,7 @@ describe('throttling', () => {
   });
 
   it('stops guessing on one link after a few submits, and the account is not locked', async () => {
-    const { signInAsAdmin, resetThroughConsole, resetLinkFor } = await import('../support/journey.js');
-    const { client: admin } = await signInAsAdmin(limited, 'alice@northwind-partners.example', 'northwind-demo');
-    const { items } = await limited.store.listCustomers('northwind', { page: 1, pageSize: 1 });
-    const account = (await limited.store.listAccounts('northwind', items[0]!.id))[0]!;
-    await resetThroughConsole(admin, limited, `/admin/customers/${items[0]!.id}/accounts/${account.id}`);
-    const link = await resetLinkFor(limited, account.email);
+    const { account, link, admin, items, resetThroughConsole, resetLinkFor } = await limitedLink(0);
     const user = new HttpClient();
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await submitPassword(user, link, 'short')).status);
