@@ -111,6 +111,23 @@ describe('the embedded audit trail, read back from its file', () => {
     await reopened.close();
   });
 
+  it('keeps using its index after events that name no target or reset, the usual sign-ins and settings changes', async () => {
+    const dir = tempDir();
+    const first = await LowdbAudit.open(dir);
+    for (let n = 1; n <= 5; n++) await first.append(input(n), at(n));
+    await first.close();
+    const second = await LowdbAudit.open(dir);
+    for (let n = 6; n <= 2100; n++) await second.append({ type: 'admin.signed-in', outcome: 'success', actor: `admin:${n}`, partnerId: 'north' }, at(n));
+    await second.close();
+    const parse = vi.spyOn(JSON, 'parse');
+    const third = await LowdbAudit.open(dir);
+    expect(parse.mock.calls.length).toBeLessThanOrEqual(2);
+    parse.mockRestore();
+    expect((await third.ofReset('north', 'r1')).map((e) => e.seq)).toEqual([1]);
+    expect((await third.list()).map((e) => e.seq)).toEqual(Array.from({ length: 2100 }, (_, i) => i + 1));
+    await third.close();
+  });
+
   it('reads the whole trail when the index file does not fit it: cut back, damaged, or another trail', async () => {
     const dir = tempDir();
     const first = await LowdbAudit.open(dir);

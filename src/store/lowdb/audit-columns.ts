@@ -73,7 +73,9 @@ export class HashChains {
    * while the file is written, and its heads would point past the events written.
    */
   state(count: number): { used: number; keys: Uint32Array; heads: Uint32Array; before: Uint32Array } {
-    return { used: this.used, keys: this.keys.slice(), heads: this.heads.slice(), before: this.before.subarray(0, count) };
+    // Links grow only with keyed events: after the last of them come positions with no link (0).
+    const before = this.before.length >= count ? this.before.subarray(0, count) : grown(this.before, count);
+    return { used: this.used, keys: this.keys.slice(), heads: this.heads.slice(), before };
   }
 
   static from(s: { used: number; keys: Uint32Array; heads: Uint32Array; before: Uint32Array }): HashChains {

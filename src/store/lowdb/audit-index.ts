@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { open } from 'node:fs/promises';
 import { Codes, Columns, HashChains } from './audit-columns.js';
 
@@ -45,15 +46,25 @@ export async function saveAuditIndex(file: string, index: AuditIndex): Promise<v
   const json = Buffer.from(JSON.stringify(header));
   const prefix = Buffer.alloc(8);
   prefix.writeUInt32LE(json.length, 0);
-  const temporary = `${file}.tmp`;
-  const handle = await open(temporary, 'w');
+  // One temporary file per process: a command-line tool may close the same store meanwhile.
+  const temporary = `${file}.${process.pid}.tmp`;
+  const buffers = [prefix, json, ...sections.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength))];
+  const total = buffers.reduce((n, b) => n + b.length, 0);
   try {
-    await handle.writev([prefix, json, ...sections.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength))]);
-    await handle.datasync();
-  } finally {
-    await handle.close();
+    const handle = await open(temporary, 'w');
+    try {
+      const { bytesWritten } = await handle.writev(buffers);
+      if (bytesWritten !== total) throw new Error(`wrote ${bytesWritten} of ${total} bytes`);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    renameSync(temporary, file);
+  } catch (e) {
+    // A full disk must not keep a half-written index: the trail's own appends need the space.
+    rmSync(temporary, { force: true });
+    throw e;
   }
-  renameSync(temporary, file);
 }
 
 /**
@@ -115,4 +126,13 @@ export function loadAuditIndex(file: string, check: (offset: number, length: num
 /** An index that no longer fits is removed, so a later start does not try it again. */
 export function dropAuditIndex(file: string): void {
   rmSync(file, { force: true });
+}
+
+/** Temporary files of index writes that a crash cut short. */
+export function dropStaleIndexWrites(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp') && name !== `${prefix}${process.pid}.tmp`) rmSync(path.join(dir, name), { force: true });
+  }
 }

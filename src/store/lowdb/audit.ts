@@ -6,7 +6,7 @@ import type { AuditQuery } from '../../domain/ports.js';
 import type { AuditEvent, AuditInput } from '../../domain/types.js';
 import { AppendLog } from './append-log.js';
 import { Codes, Columns, HashChains, keyHash } from './audit-columns.js';
-import { dropAuditIndex, loadAuditIndex, saveAuditIndex } from './audit-index.js';
+import { dropAuditIndex, dropStaleIndexWrites, loadAuditIndex, saveAuditIndex } from './audit-index.js';
 
 export { keyHash };
 
@@ -70,6 +70,7 @@ export class LowdbAudit {
       audit.last = index.last;
       audit.indexed = index.columns.length;
     } else dropAuditIndex(audit.indexFile);
+    dropStaleIndexWrites(audit.indexFile);
     const { log, bytes } = await AppendLog.open<AuditEvent>(file, (e, offset, length) => audit.place(e, offset, length), index?.bytes ?? 0);
     audit.log = log;
     audit.size = bytes;
@@ -152,7 +153,10 @@ export class LowdbAudit {
       bytes: this.size, last: this.last, partners: this.partners, types: this.types, columns: this.columns, byTarget: this.byTarget, byReset: this.byReset,
     }).then(() => {
       this.indexed = count;
-    }, () => undefined).finally(() => {
+    }, () => {
+      // Not tried again after every event: after as many more as a checkpoint, or at close.
+      this.indexed = count;
+    }).finally(() => {
       this.saving = undefined;
     });
     return this.saving;
