@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { Level, Logger } from 'pino';
 
-/** A path as it may be logged: no reset token, no query string (it can carry an email or a return path). */
+/**
+ * A path as it may be logged: no reset token, no query string (it can carry an email or a return
+ * path). Routes match without regard to case, and a request line may carry a whole URL.
+ */
 export function loggablePath(url: string | undefined): string {
-  const path = (url ?? '').split('?')[0] ?? '';
-  return path.replace(/^\/reset\/(?!code$)[^/]+/, '/reset/[token]');
+  const path = ((url ?? '').split('?')[0] ?? '').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+  return path.replace(/^\/reset\/(?!code\/?$)[^/]+/i, '/reset/[token]');
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;

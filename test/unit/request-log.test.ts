@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { pino, type Level } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { httpLog } from '../../src/observability/http-log.js';
+import { httpLog, loggablePath } from '../../src/observability/http-log.js';
 
 interface Line { level: number; msg: string; reqId: string; req: { id: string; method: string; path: string }; res: { statusCode: number }; responseTime: number }
 
@@ -50,6 +50,15 @@ describe('request log', () => {
     expect(lines[0]).toMatchObject({ reqId: 'given-id-12345', req: { id: 'given-id-12345', method: 'GET', path: '/reset/[token]' } });
     expect(JSON.stringify(lines)).not.toContain(token);
     expect(JSON.stringify(lines)).not.toContain('lang=ja');
+  });
+
+  it('cuts a reset token out of a path written in any case or as a whole URL, and keeps the code form as it is', () => {
+    expect(loggablePath('/reset/AbC123?lang=de')).toBe('/reset/[token]');
+    expect(loggablePath('/Reset/AbC123')).toBe('/reset/[token]');
+    expect(loggablePath('http://evil.example:80/RESET/AbC123/x')).toBe('/reset/[token]/x');
+    expect(loggablePath('/reset/code')).toBe('/reset/code');
+    expect(loggablePath('/reset/Code/')).toBe('/reset/Code/');
+    expect(loggablePath('/admin/customers?q=someone@example.com')).toBe('/admin/customers');
   });
 
   it('gives every request an id of its own when the caller sends none or a malformed one', async () => {
