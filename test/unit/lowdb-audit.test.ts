@@ -14,6 +14,13 @@ const input = (n: number, partnerId = 'north'): AuditInput => ({
 });
 const at = (n: number) => new Date(Date.UTC(2030, 0, 1, 0, n)).toISOString();
 
+/** Opens the trail in `dir`, appends the events numbered `from` to `to`, and closes it. */
+async function appendAndClose(dir: string, from: number, to: number, make: (n: number) => AuditInput = (n) => input(n)): Promise<void> {
+  const trail = await LowdbAudit.open(dir);
+  for (let n = from; n <= to; n++) await trail.append(make(n), at(n));
+  await trail.close();
+}
+
 describe('the embedded audit trail, read back from its file', () => {
   afterEach(() => {
     vi.restoreAllMocks();
@@ -113,12 +120,8 @@ describe('the embedded audit trail, read back from its file', () => {
 
   it('keeps using its index after events that name no target or reset, the usual sign-ins and settings changes', async () => {
     const dir = tempDir();
-    const first = await LowdbAudit.open(dir);
-    for (let n = 1; n <= 5; n++) await first.append(input(n), at(n));
-    await first.close();
-    const second = await LowdbAudit.open(dir);
-    for (let n = 6; n <= 2100; n++) await second.append({ type: 'admin.signed-in', outcome: 'success', actor: `admin:${n}`, partnerId: 'north' }, at(n));
-    await second.close();
+    await appendAndClose(dir, 1, 5);
+    await appendAndClose(dir, 6, 2100, (n) => ({ type: 'admin.signed-in', outcome: 'success', actor: `admin:${n}`, partnerId: 'north' }));
     const parse = vi.spyOn(JSON, 'parse');
     const third = await LowdbAudit.open(dir);
     expect(parse.mock.calls.length).toBeLessThanOrEqual(2);
@@ -130,9 +133,7 @@ describe('the embedded audit trail, read back from its file', () => {
 
   it('reads the whole trail when the index file does not fit it: cut back, damaged, or another trail', async () => {
     const dir = tempDir();
-    const first = await LowdbAudit.open(dir);
-    for (let n = 1; n <= 20; n++) await first.append(input(n), at(n));
-    await first.close();
+    await appendAndClose(dir, 1, 20);
     const file = path.join(dir, 'audit.jsonl');
     const index = path.join(dir, 'audit.idx');
     const lines = readFileSync(file, 'utf8').split('\n');
@@ -155,9 +156,7 @@ describe('the embedded audit trail, read back from its file', () => {
 
     // Another trail put in place of this one, with the index of this one beside it.
     const elsewhere = tempDir();
-    const otherTrail = await LowdbAudit.open(elsewhere);
-    for (let n = 1; n <= 12; n++) await otherTrail.append({ ...input(n, 'south'), target: `account:s${n % 2}`, detail: { resetId: `s${n % 3}` } }, at(n));
-    await otherTrail.close();
+    await appendAndClose(elsewhere, 1, 12, (n) => ({ ...input(n, 'south'), target: `account:s${n % 2}`, detail: { resetId: `s${n % 3}` } }));
     writeFileSync(index, sound);
     writeFileSync(file, readFileSync(path.join(elsewhere, 'audit.jsonl')));
     const other = await LowdbAudit.open(dir);
