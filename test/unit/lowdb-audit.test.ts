@@ -14,11 +14,16 @@ const input = (n: number, partnerId = 'north'): AuditInput => ({
 });
 const at = (n: number) => new Date(Date.UTC(2030, 0, 1, 0, n)).toISOString();
 
-/** Opens the trail in `dir`, appends the events numbered `from` to `to`, and closes it. */
-async function appendAndClose(dir: string, from: number, to: number, make: (n: number) => AuditInput = (n) => input(n)): Promise<void> {
+/** Opens the trail in `dir` and appends the events numbered `from` to `to`, one after another. */
+async function openWith(dir: string, from: number, to: number, make: (n: number) => AuditInput = (n) => input(n)): Promise<LowdbAudit> {
   const trail = await LowdbAudit.open(dir);
   for (let n = from; n <= to; n++) await trail.append(make(n), at(n));
-  await trail.close();
+  return trail;
+}
+
+/** The same, and closes it (which writes its index file). */
+async function appendAndClose(dir: string, from: number, to: number, make?: (n: number) => AuditInput): Promise<void> {
+  await (await openWith(dir, from, to, make)).close();
 }
 
 describe('the embedded audit trail, read back from its file', () => {
@@ -180,9 +185,7 @@ describe('the embedded audit trail, read back from its file', () => {
   });
 
   it('reads a mix of lines on disk and lines still being written, in order', async () => {
-    const dir = tempDir();
-    const audit = await LowdbAudit.open(dir);
-    for (let n = 1; n <= 10; n++) await audit.append(input(n), at(n));
+    const audit = await openWith(tempDir(), 1, 10);
     const writes = Array.from({ length: 10 }, (_, i) => audit.append(input(i + 11), at(i + 11)));
     expect((await audit.query({ partnerId: 'north', afterSeq: 5 })).map((e) => e.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 6));
     await Promise.all(writes);
@@ -216,8 +219,7 @@ describe('the embedded audit trail, read back from its file', () => {
 
   it('shows an edit made to the file while the store runs: the chain check reads what is on disk', async () => {
     const dir = tempDir();
-    const audit = await LowdbAudit.open(dir);
-    for (let n = 1; n <= 5; n++) await audit.append(input(n), at(n));
+    const audit = await openWith(dir, 1, 5);
     const file = path.join(dir, 'audit.jsonl');
     // Same length, another actor: the offsets still hold, the hash does not.
     writeFileSync(file, readFileSync(file, 'utf8').replace(/("seq":3,[^\n]*?)admin:a@north/, '$1admin:z@north'));
