@@ -47,7 +47,8 @@ export interface ResetPageData {
 
 export type OpenResult =
   | { status: 'ok'; page: ResetPageData }
-  | { status: 'invalid' }
+  /** `owner`: whose link it was, when it is one (used, revoked or expired): its page keeps their brand. */
+  | { status: 'invalid'; owner?: { partnerId: string; customerId: string } }
   | { status: 'throttled'; retryAfterSeconds: number };
 
 export type RedeemResult =
@@ -204,7 +205,7 @@ export class ResetService {
     const perLink = await this.deps.limiter.consume('openPerToken', reset.id);
     if (!perLink.allowed) return { status: 'throttled', retryAfterSeconds: perLink.retryAfterSeconds };
     const loaded = await this.loadFound(reset, ctx);
-    if (!loaded) return { status: 'invalid' };
+    if (!loaded) return { status: 'invalid', owner: { partnerId: reset.partnerId, customerId: reset.customerId } };
     await this.deps.audit.record({
       type: 'reset.opened', outcome: 'info', actor: `account:${loaded.account.id}`, partnerId: loaded.reset.partnerId,
       target: `account:${loaded.account.id}`, detail: { resetId: loaded.reset.id },

@@ -4,7 +4,7 @@ import { parse } from 'node-html-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account, Customer } from '../../src/domain/types.js';
 import { HttpClient, formFields, type Res } from '../support/http-client.js';
-import { resetLinkFor, resetThroughConsole, signInAsAdmin } from '../support/journey.js';
+import { resetLinkFor, resetThroughConsole, signInAsAdmin, submitPassword } from '../support/journey.js';
 import { startProduct, type Product } from '../support/product.js';
 import { recipient } from '../support/smtp-sink.js';
 
@@ -96,6 +96,15 @@ describe('branding a partner', () => {
     expect(mail.text).toContain('+44 20 7946 0000');
     expect(mail.from?.value[0]).toEqual({ name: 'Northwind IT Desk', address: 'no-reply@test.example' });
     expect(mail.replyTo?.value[0]?.address).toBe('desk@northwind-partners.example');
+
+    // The link once used still belongs to the company: its "link expired" page keeps the brand.
+    expect((await submitPassword(new HttpClient(), link, 'branded pages all the way 42')).status).toBe(200);
+    const dead = await new HttpClient().get(link);
+    expect(dead.status).toBe(410);
+    expect(parse(dead.text).querySelector(`img[src="${logoPath}"]`)).not.toBeNull();
+    const unknown = await new HttpClient().get(`${product.url}/reset/${'Z'.repeat(43)}`);
+    expect(unknown.status).toBe(410);
+    expect(parse(unknown.text).querySelector(`img[src="${logoPath}"]`)).toBeNull();
   });
 
   it('serves the logo as an image that cannot be sniffed, cached by its hash, and the colour as a stylesheet', async () => {

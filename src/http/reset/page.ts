@@ -35,11 +35,10 @@ export function hostedResetPage(deps: {
         return send(deps.views, res, 429, 'errors/throttled', { minutes: Math.ceil(opened.retryAfterSeconds / 60) });
       }
       const page = opened.status === 'ok' ? opened.page : undefined;
-      // The link is found once here: a used or expired link still belongs to its company, which
-      // brands the "link expired" page.
-      if (deps.branding) {
-        const brand = page ? deps.branding.forTenant(page.partnerId, page.customerId) : deps.branding.forResetToken(token);
-        res.locals.brand = (await brand.catch(() => undefined)) ?? res.locals.brand;
+      // A used or expired link still belongs to its company, which brands the "link expired" page.
+      const owner = page ?? (opened.status === 'invalid' ? opened.owner : undefined);
+      if (deps.branding && owner) {
+        res.locals.brand = (await deps.branding.forTenant(owner.partnerId, owner.customerId).catch(() => undefined)) ?? res.locals.brand;
       }
       // The account's language settings count once the link tells whose page this is.
       useLocale(req, res, page?.localePreferences ?? []);
