@@ -21,9 +21,20 @@ type Header = {
   chains: Array<{ used: number; table: number }>;
 };
 type Section = Float64Array | Uint32Array | Uint16Array;
-const sizes = (count: number, chains: Header['chains']): Array<[new (n: number) => Section, number]> => [
-  [Float64Array, count], [Uint32Array, count], [Float64Array, count], [Uint32Array, count], [Uint16Array, count],
-  ...chains.flatMap((c): Array<[new (n: number) => Section, number]> => [[Uint32Array, c.table], [Uint32Array, c.table], [Uint32Array, count]]),
+/** The arrays after the header, by the names the store keeps them under. */
+interface Sections {
+  offsets: Float64Array; lengths: Uint32Array; seqs: Float64Array; partners: Uint32Array; types: Uint16Array;
+  targetKeys: Uint32Array; targetHeads: Uint32Array; targetBefore: Uint32Array;
+  resetKeys: Uint32Array; resetHeads: Uint32Array; resetBefore: Uint32Array;
+}
+const events = (h: Header) => h.count;
+const table = (chain: number) => (h: Header) => h.chains[chain]!.table;
+/** The file's layout after the header, in order: one list for writing and for reading back. */
+const LAYOUT: Array<[keyof Sections, new (n: number) => Section, (h: Header) => number]> = [
+  ['offsets', Float64Array, events], ['lengths', Uint32Array, events], ['seqs', Float64Array, events],
+  ['partners', Uint32Array, events], ['types', Uint16Array, events],
+  ['targetKeys', Uint32Array, table(0)], ['targetHeads', Uint32Array, table(0)], ['targetBefore', Uint32Array, events],
+  ['resetKeys', Uint32Array, table(1)], ['resetHeads', Uint32Array, table(1)], ['resetBefore', Uint32Array, events],
 ];
 
 /**
@@ -39,10 +50,16 @@ export async function saveAuditIndex(file: string, index: AuditIndex): Promise<v
     version: VERSION, count, bytes: index.bytes, last: index.last, partners: index.partners.names, types: index.types.names,
     chains: [{ used: t.used, table: t.keys.length }, { used: r.used, table: r.keys.length }],
   };
-  const sections: Section[] = [
-    c.offsets.subarray(0, count), c.lengths.subarray(0, count), c.seqs.subarray(0, count), c.partners.subarray(0, count), c.types.subarray(0, count),
-    t.keys, t.heads, t.before, r.keys, r.heads, r.before,
-  ];
+  const parts: Sections = {
+    offsets: c.offsets.subarray(0, count), lengths: c.lengths.subarray(0, count), seqs: c.seqs.subarray(0, count),
+    partners: c.partners.subarray(0, count), types: c.types.subarray(0, count),
+    targetKeys: t.keys, targetHeads: t.heads, targetBefore: t.before, resetKeys: r.keys, resetHeads: r.heads, resetBefore: r.before,
+  };
+  const sections = LAYOUT.map(([name, Make, length]) => {
+    const section = parts[name];
+    if (!(section instanceof Make) || section.length !== length(header)) throw new Error(`audit index section ${name} does not fit its layout`);
+    return section;
+  });
   const json = Buffer.from(JSON.stringify(header));
   const prefix = Buffer.alloc(8);
   prefix.writeUInt32LE(json.length, 0);
@@ -85,24 +102,22 @@ export function loadAuditIndex(file: string, check: (offset: number, length: num
     const json = Buffer.alloc(headerLength);
     readSync(fd, json, 0, headerLength, 8);
     const header = JSON.parse(json.toString('utf8')) as Header;
-    const table = (c: { used: number; table: number }) => c.table >= 1024 && (c.table & (c.table - 1)) === 0 && c.used * 2 <= c.table;
-    if (header.version !== VERSION || header.chains.length !== 2 || !header.chains.every(table)) return undefined;
+    const sound = (c: { used: number; table: number }) => c.table >= 1024 && (c.table & (c.table - 1)) === 0 && c.used * 2 <= c.table;
+    if (header.version !== VERSION || header.chains.length !== 2 || !header.chains.every(sound)) return undefined;
     let at = 8 + headerLength;
-    const sections: Section[] = [];
-    for (const [Make, n] of sizes(header.count, header.chains)) {
-      const section = new Make(n);
+    const parts: Partial<Record<keyof Sections, Section>> = {};
+    for (const [name, Make, length] of LAYOUT) {
+      const section = new Make(length(header));
       if (at + section.byteLength > size || readSync(fd, new Uint8Array(section.buffer), 0, section.byteLength, at) !== section.byteLength) return undefined;
-      sections.push(section);
+      parts[name] = section;
       at += section.byteLength;
     }
     if (at !== size) return undefined;
-    const [offsets, lengths, seqs, partners, types, tKeys, tHeads, tBefore, rKeys, rHeads, rBefore] = sections as [
-      Float64Array, Uint32Array, Float64Array, Uint32Array, Uint16Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array,
-    ];
+    const { offsets, lengths, seqs, partners, types, targetKeys, targetHeads, targetBefore, resetKeys, resetHeads, resetBefore } = parts as Sections;
     const count = header.count;
     // Every link points at an earlier event, and every head at one the index holds.
     const pointsBack = (before: Uint32Array) => before.every((b, p) => b <= p);
-    if (![tHeads, rHeads].every((h) => h.every((p) => p <= count)) || !pointsBack(tBefore) || !pointsBack(rBefore)) return undefined;
+    if (![targetHeads, resetHeads].every((h) => h.every((p) => p <= count)) || !pointsBack(targetBefore) || !pointsBack(resetBefore)) return undefined;
     if (count > 0) {
       const lastAt = offsets[count - 1]!;
       const lastLength = lengths[count - 1]!;
@@ -113,8 +128,8 @@ export function loadAuditIndex(file: string, check: (offset: number, length: num
     return {
       bytes: header.bytes, last: header.last, partners: new Codes(header.partners), types: new Codes(header.types),
       columns: Columns.from({ length: count, offsets, lengths, seqs, partners, types }),
-      byTarget: HashChains.from({ used: header.chains[0]!.used, keys: tKeys, heads: tHeads, before: tBefore }),
-      byReset: HashChains.from({ used: header.chains[1]!.used, keys: rKeys, heads: rHeads, before: rBefore }),
+      byTarget: HashChains.from({ used: header.chains[0]!.used, keys: targetKeys, heads: targetHeads, before: targetBefore }),
+      byReset: HashChains.from({ used: header.chains[1]!.used, keys: resetKeys, heads: resetHeads, before: resetBefore }),
     };
   } catch {
     return undefined;

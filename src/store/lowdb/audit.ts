@@ -6,7 +6,7 @@ import type { AuditQuery } from '../../domain/ports.js';
 import type { AuditEvent, AuditInput } from '../../domain/types.js';
 import { AppendLog } from './append-log.js';
 import { Codes, Columns, HashChains, keyHash } from './audit-columns.js';
-import { dropAuditIndex, dropStaleIndexWrites, loadAuditIndex, saveAuditIndex } from './audit-index.js';
+import { dropAuditIndex, dropStaleIndexWrites, loadAuditIndex, saveAuditIndex, type AuditIndex } from './audit-index.js';
 
 export { keyHash };
 
@@ -30,16 +30,14 @@ const SPAN = 8192;
  * collection took most of a start-up with a year of history.
  */
 export class LowdbAudit {
-  private columns = new Columns();
-  private partners = new Codes();
-  private types = new Codes();
-  private byTarget = new HashChains();
-  private byReset = new HashChains();
-  private indexFile = '';
+  private readonly columns: Columns;
+  private readonly partners: Codes;
+  private readonly types: Codes;
+  private readonly byTarget: HashChains;
+  private readonly byReset: HashChains;
   /** Events the index file holds; it is written again once many more are on disk, and at close. */
-  private indexed = 0;
+  private indexed: number;
   private saving: Promise<void> | undefined;
-  private checkpoint = CHECKPOINT;
   /** Events whose line is not yet on disk, by position. */
   private readonly pending = new Map<number, AuditEvent>();
   private last: { seq: number; hash: string } | undefined;
@@ -50,7 +48,16 @@ export class LowdbAudit {
   /** Reads under way: closing waits for them rather than pulling the file from under them. */
   private readonly reads = new Set<Promise<unknown>>();
 
-  private constructor() {}
+  /** Starts from the index file's arrays when it fit the trail, else from empty ones. */
+  private constructor(private readonly indexFile: string, private readonly checkpoint: number, index?: AuditIndex) {
+    this.columns = index?.columns ?? new Columns();
+    this.partners = index?.partners ?? new Codes();
+    this.types = index?.types ?? new Codes();
+    this.byTarget = index?.byTarget ?? new HashChains();
+    this.byReset = index?.byReset ?? new HashChains();
+    this.last = index?.last;
+    this.indexed = this.columns.length;
+  }
 
   /** False once a write failed: every audited action fails until the store is reopened. */
   get writable(): boolean {
@@ -61,16 +68,11 @@ export class LowdbAudit {
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'audit.jsonl');
     const legacy = path.join(dir, 'audit.json');
-    const audit = new LowdbAudit();
-    audit.indexFile = path.join(dir, 'audit.idx');
-    audit.checkpoint = opts.checkpoint ?? CHECKPOINT;
-    const index = existsSync(file) ? loadAuditIndex(audit.indexFile, (offset, length) => eventAt(file, offset, length)) : undefined;
-    if (index) {
-      Object.assign(audit, { columns: index.columns, partners: index.partners, types: index.types, byTarget: index.byTarget, byReset: index.byReset });
-      audit.last = index.last;
-      audit.indexed = index.columns.length;
-    } else dropAuditIndex(audit.indexFile);
-    dropStaleIndexWrites(audit.indexFile);
+    const indexFile = path.join(dir, 'audit.idx');
+    const index = existsSync(file) ? loadAuditIndex(indexFile, (offset, length) => eventAt(file, offset, length)) : undefined;
+    if (!index) dropAuditIndex(indexFile);
+    dropStaleIndexWrites(indexFile);
+    const audit = new LowdbAudit(indexFile, opts.checkpoint ?? CHECKPOINT, index);
     const { log, bytes } = await AppendLog.open<AuditEvent>(file, (e, offset, length) => audit.place(e, offset, length), index?.bytes ?? 0);
     audit.log = log;
     audit.size = bytes;
