@@ -11,12 +11,15 @@ const autocannonCli = path.join(path.dirname(createRequire(import.meta.url).reso
  * (the server under test, all its threads) spent per request answered: steadier than requests/s
  * on a shared machine, whose speed drifts within minutes.
  */
-export function load(url: string, seconds: number, connections = 64): Promise<{
+export function load(url: string, seconds: number, connections = 64, opts: { cpu?: string } = {}): Promise<{
   rps: number; p50: number; p99: number; non2xx: number; errors: number; statuses: string; cpuUsPerRequest: number;
 }> {
   return new Promise((resolve, reject) => {
     const before = process.cpuUsage();
-    const child = spawn(process.execPath, [autocannonCli, '--json', '-c', String(connections), '-d', String(seconds), url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [autocannonCli, '--json', '-c', String(connections), '-d', String(seconds), url];
+    // On a CPU of its own when asked (bench/page-parts.ts), so it does not take turns with the server.
+    const child = opts.cpu ? spawn('taskset', ['-c', opts.cpu, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
