@@ -5,6 +5,7 @@ import { DEFAULT_BRAND, type BrandingService } from '../../services/branding.js'
 import { requestContext } from '../middleware/context.js';
 import { useLocale } from '../middleware/locale.js';
 import { noStore } from '../middleware/security.js';
+import { throttled } from '../forgot/routes.js';
 
 /** A step of the page's preparation: a middleware that finishes before it returns, or a plain function. */
 export type PageStep = RequestHandler | ((req: Request, res: Response) => void);
@@ -31,8 +32,7 @@ export function hostedResetPage(deps: {
       const opened = await deps.reset.open(token, requestContext(req));
       if (opened.status === 'throttled') {
         useLocale(req, res, []);
-        res.setHeader('Retry-After', String(opened.retryAfterSeconds));
-        return send(deps.views, res, 429, 'errors/throttled', { minutes: Math.ceil(opened.retryAfterSeconds / 60) });
+        return throttled(res, opened.retryAfterSeconds);
       }
       const page = opened.status === 'ok' ? opened.page : undefined;
       // A used or expired link still belongs to its company, which brands the "link expired" page.
